@@ -1,0 +1,139 @@
+"""Step 4: facts -> consistency findings. A finding never changes a value.
+
+Rules (shared spec: templates.md, "Consistency rules"):
+- intake_balance     per applicant column: 一 新收 + 二 上年结转 = （七）总计 + 四 结转下年度
+- outcome_sum        per applicant column: the outcome rows add up to （七）总计
+- applicant_sum      per row of table 3: the six applicant columns add up to 总计
+- review_block_sum   per table-4 block: 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计
+Blank and placeholder cells count as 0 in a sum, and the finding says so; a cell holding text makes
+the rule impossible to evaluate, which is reported as a failed finding naming the cell.
+Subtotal rows and the 法人或其他组织 subtotal column stay out of every sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pipeline.facts import CheckResult, Fact
+from pipeline.vocabulary import load_vocabulary
+
+CHECK_NAMES = ("intake_balance", "outcome_sum", "applicant_sum", "review_block_sum")
+OUTCOME_GROUPS = ("granted", "partial", "denied", "unable", "not_processed", "other")
+
+
+def _sum(cells: Iterable[Fact | None]) -> tuple[float, list[str]]:
+    """Sum of the cells, with notes on every cell that was not a number."""
+    total = 0.0
+    notes: list[str] = []
+    for fact in cells:
+        if fact is None:
+            continue
+        if fact.value_status == "number":
+            total += fact.value
+        elif fact.value_status in ("blank", "placeholder"):
+            notes.append(f"{fact.value_status} at line {fact.line} counted as 0")
+        else:
+            notes.append(f"text {fact.raw!r} at line {fact.line}")
+    return total, notes
+
+
+def _finding(
+    name: str, section: str, left: list[Fact | None], right: list[Fact | None], label: str, **where
+) -> CheckResult:
+    left_sum, left_notes = _sum(left)
+    right_sum, right_notes = _sum(right)
+    notes = left_notes + right_notes
+    unreadable = [n for n in notes if n.startswith("text")]
+    ok = not unreadable and abs(left_sum - right_sum) < 1e-6
+    detail = f"{label}: {_fmt(left_sum)} vs {_fmt(right_sum)}"
+    if notes:
+        detail += " (" + "; ".join(notes) + ")"
+    line = next((f.line for f in right if f is not None), None)
+    return CheckResult(
+        name=name,
+        section=section,
+        ok=ok,
+        detail=detail,
+        expected=right_sum,
+        actual=left_sum,
+        line=line,
+        **where,
+    )
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def run_checks(facts: list[Fact]) -> list[CheckResult]:
+    vocabulary = load_vocabulary()
+    group_of = {t.code: t.group_code for t in vocabulary.terms if t.section == "applications"}
+    cell = {(f.category, f.applicant_type): f for f in facts if f.section == "applications" and f.source == "table"}
+    rows = list(dict.fromkeys(category for category, _ in cell))
+    columns = [c for c in dict.fromkeys(column for _, column in cell) if c != "org_subtotal"]
+    results: list[CheckResult] = []
+
+    for column in columns:
+        intake = [cell.get(("new_received", column)), cell.get(("carried_over", column))]
+        outflow = [cell.get(("processed_total", column)), cell.get(("carried_forward", column))]
+        if all(intake) and all(outflow):
+            results.append(
+                _finding(
+                    "intake_balance",
+                    "applications",
+                    intake,
+                    outflow,
+                    "新收 + 上年结转 vs 总计 + 结转下年度",
+                    column=column,
+                )
+            )
+        outcomes = [
+            cell.get((row, column))
+            for row in rows
+            if group_of.get(row) in OUTCOME_GROUPS and not row.endswith("_subtotal")
+        ]
+        processed = cell.get(("processed_total", column))
+        if processed and any(outcomes):
+            results.append(
+                _finding(
+                    "outcome_sum",
+                    "applications",
+                    outcomes,
+                    [processed],
+                    "sum of outcome rows vs （七）总计",
+                    column=column,
+                )
+            )
+
+    applicant_columns = [c for c in columns if c != "total"]
+    for row in rows:
+        total = cell.get((row, "total"))
+        parts = [cell.get((row, column)) for column in applicant_columns]
+        if total and any(parts):
+            results.append(
+                _finding(
+                    "applicant_sum",
+                    "applications",
+                    parts,
+                    [total],
+                    "sum of applicant columns vs 总计",
+                    category=row,
+                )
+            )
+
+    review = {(f.category, f.metric): f for f in facts if f.section == "review_litigation"}
+    for block in dict.fromkeys(category for category, _ in review):
+        total = review.get((block, "total"))
+        parts = [review.get((block, metric)) for metric in ("upheld", "corrected", "other", "pending")]
+        if total and any(parts):
+            results.append(
+                _finding(
+                    "review_block_sum",
+                    "review_litigation",
+                    parts,
+                    [total],
+                    "维持 + 纠正 + 其他 + 尚未审结 vs 总计",
+                    column=block,
+                )
+            )
+    return results

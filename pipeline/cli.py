@@ -1,0 +1,103 @@
+"""The command line: `python -m pipeline parse FILE... --format jsonl` and `python -m pipeline build`.
+
+`parse` follows the shared parse contract (one JSON object per input file on stdout, in input order;
+logs on stderr; exit 0 when every file got its line). `build` runs the Dagster job `refresh_warehouse`
+in process, the same definitions the UI shows, from any raw folder into any warehouse folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from pipeline.facts import ParsedReport
+
+log = logging.getLogger("pipeline")
+
+
+def _parse(args: argparse.Namespace) -> int:
+    from pipeline.parse import parse_file
+
+    written = 0
+    for path in args.files:
+        try:
+            report = parse_file(path)
+        except Exception as err:  # a parser bug must not cost the other files their line
+            log.exception("%s: parser error", path)
+            report = ParsedReport(file=str(path), errors=[f"internal parser error: {type(err).__name__}: {err}"])
+        if args.format == "jsonl":
+            sys.stdout.write(json.dumps(report.to_contract(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(
+                f"{report.status:8} {report.template or '-':7} {report.year or '-':>5} "
+                f"facts={len(report.facts):<4} failed_checks={report.failed_checks:<3} "
+                f"{report.agency or '-'}  {path}\n" + "".join(f"         ! {error}\n" for error in report.errors)
+            )
+        sys.stdout.flush()
+        written += 1
+        log.info("parsed %s: %s, %d facts", path, report.status, len(report.facts))
+    return 0 if written == len(args.files) else 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    import dagster as dg
+    import duckdb
+
+    from pipeline.definitions import JOB_NAME, build_definitions
+    from pipeline.warehouse import DATABASE_FILE
+
+    raw_dir, warehouse_dir = Path(args.raw).resolve(), Path(args.warehouse).resolve()
+    if not raw_dir.is_dir():
+        log.error("raw report folder not found: %s", raw_dir)
+        return 2
+    started = time.perf_counter()
+    defs = build_definitions(raw_dir, warehouse_dir)
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    result = defs.resolve_job_def(JOB_NAME).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config
+    )
+    seconds = time.perf_counter() - started
+    if not result.success:
+        log.error("build failed after %.1f s; the previous warehouse in %s is unchanged", seconds, warehouse_dir)
+        return 1
+    connection = duckdb.connect(str(warehouse_dir / DATABASE_FILE), read_only=True)
+    try:
+        files, parsed, facts, failed_checks = connection.sql(
+            "SELECT count(*), count(*) FILTER (WHERE status <> 'failed'), coalesce(sum(n_facts), 0), "
+            "coalesce(sum(n_failed_checks), 0) FROM reports"
+        ).fetchall()[0]
+    finally:
+        connection.close()
+    print(
+        f"build: {files} files ({files - parsed} quarantined), {facts} facts, {failed_checks} failed checks, "
+        f"{seconds:.1f} s -> {warehouse_dir / DATABASE_FILE}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipeline.definitions import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser("parse", help="parse report files and print what they hold")
+    parse.add_argument("files", nargs="+", metavar="FILE")
+    parse.add_argument("--format", choices=("jsonl", "summary"), default="jsonl")
+    parse.set_defaults(run=_parse)
+
+    build = commands.add_parser("build", help="parse a folder of reports and publish the warehouse")
+    build.add_argument("--raw", default=str(DEFAULT_RAW_DIR), metavar="DIR", help="default: data/raw")
+    build.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE_DIR), metavar="DIR", help="default: data/warehouse")
+    build.set_defaults(run=_build)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+    return args.run(args)

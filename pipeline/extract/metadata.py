@@ -1,0 +1,98 @@
+"""Report metadata from the text: agency as printed, statistical year, scope.
+
+In: the decoded lines of a report. Out: `Metadata`. The year is the one in the title (「2021年政府信息公开
+工作年度报告」), else the one of the statistics period sentence; never the signature date at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.text import compact, nfkc
+
+_TITLE = re.compile(
+    r"^(?:(?P<year_before>(?:19|20)\d{2})年度?)?(?P<agency>.*?)(?:(?P<year_after>(?:19|20)\d{2})年度?)?"
+    r"(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
+)
+_TITLE_END = re.compile(r"(?:报告|年报)")
+_SKIP_LINE = re.compile(r"^(?:附件\d*|附件[一二三四五六七八九十]+|\[bookmark:[^\]]*\])$")
+_PERIOD = re.compile(r"统计期限?(?:为|是)?自?((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
+_TRAILING_BRACKETS = re.compile(r"^(?P<name>.+?)(?P<alias>[（(][^（）()]+[)）])$")
+_AGGREGATE = re.compile(
+    r"根据.{0,60}(?:各部门|各单位|各区|各县|各乡镇|各街道|各地区|所属部门).{0,60}(?:年度报告|年报|情况).{0,20}(?:汇总|编制|综合)"
+)
+_MAX_TITLE_LINES = 4
+_MAX_TITLE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Metadata:
+    agency: str | None
+    agency_alias: str | None  # a second name printed in brackets after the agency
+    year: int | None
+    year_line: int | None
+    scope: str | None
+    errors: tuple[str, ...]
+
+
+def _title(lines: list[str]) -> tuple[re.Match[str] | None, int]:
+    """The title match over the first lines; titles are often split over two or three lines."""
+    candidates: list[tuple[str, int]] = []
+    for number, line in enumerate(lines, start=1):
+        text = compact(line)
+        if not text or _SKIP_LINE.match(text):
+            continue
+        if len(text) > _MAX_TITLE_CHARS and not _TITLE_END.search(text):
+            break
+        candidates.append((text, number))
+        joined = "".join(t for t, _ in candidates[-_MAX_TITLE_LINES:])
+        for start in range(len(candidates[-_MAX_TITLE_LINES:])):
+            tail = "".join(t for t, _ in candidates[-_MAX_TITLE_LINES:][start:])
+            match = _TITLE.match(tail)
+            if match and match["agency"] and (match["year_before"] or match["year_after"]):
+                return match, number
+        if len(candidates) >= 12 or len(joined) > 400:
+            break
+    return None, 0
+
+
+def agency_key(agency: str) -> str:
+    """A canonical key for an agency name: NFKC, no whitespace, no bracketed notes."""
+    key = compact(agency)
+    key = re.sub(r"\([^()]*\)", "", key)
+    return key or compact(agency)
+
+
+def extract_metadata(lines: list[str]) -> Metadata:
+    errors: list[str] = []
+    match, title_line = _title(lines)
+    agency = alias = None
+    year = year_line = None
+    if match:
+        agency = re.sub(r"^(?:标题|题目|title)[:：]", "", match["agency"], flags=re.IGNORECASE)
+        bracketed = _TRAILING_BRACKETS.match(agency)
+        if bracketed:
+            agency, alias = bracketed["name"], bracketed["alias"][1:-1]
+        year = int(match["year_before"] or match["year_after"])
+        year_line = title_line
+    else:
+        errors.append("no title of the form '<agency><year>年政府信息公开工作年度报告' in the first lines")
+    if year is None:
+        for number, line in enumerate(lines, start=1):
+            period = _PERIOD.search(nfkc(compact(line)))
+            if period:
+                year, year_line = int(period.group(1)), number
+                break
+    if year is None:
+        errors.append("statistical year not found (neither in the title nor in a statistics period sentence)")
+    text = compact("\n".join(lines[:200]))
+    if _AGGREGATE.search(text):
+        scope = "regional_aggregate"
+    elif agency and agency.endswith("人民政府"):
+        scope = "government"
+    elif agency:
+        scope = "agency"
+    else:
+        scope = None
+    return Metadata(agency or None, alias, year, year_line, scope, tuple(errors))

@@ -1,0 +1,116 @@
+"""One report file -> ParsedReport: decode, read, extract, check. Never raises on bad input.
+
+In: a path. Out: `ParsedReport` with status `ok` (every expected table parsed cleanly), `partial`
+(something parsed, with errors saying what did not) or `failed` (nothing usable, errors say why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pipeline.checks import run_checks
+from pipeline.decode import UnreadableFile, decode_bytes
+from pipeline.document import Document
+from pipeline.extract.applications import extract_applications
+from pipeline.extract.common import Extraction
+from pipeline.extract.metadata import agency_key, extract_metadata
+from pipeline.extract.proactive import extract_proactive
+from pipeline.extract.review_litigation import extract_review_litigation
+from pipeline.extract.sections import rows_by_section
+from pipeline.facts import ParsedReport
+from pipeline.readers import UnsupportedFormat, read_document
+from pipeline.vocabulary import load_vocabulary
+
+EXTRACTORS = {
+    "proactive": extract_proactive,
+    "applications": extract_applications,
+    "review_litigation": extract_review_litigation,
+}
+TABLE_NAMES = {"proactive": "table 2", "applications": "table 3", "review_litigation": "table 4"}
+_ZIP_MAGIC = b"PK\x03\x04"
+_PDF_MAGIC = b"%PDF"
+
+
+def parse_file(path: str | Path) -> ParsedReport:
+    report = ParsedReport(file=str(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        report.errors.append(f"cannot read file: {err.strerror or err}")
+        return report
+    return parse_bytes(data, report)
+
+
+def parse_bytes(data: bytes, report: ParsedReport) -> ParsedReport:
+    report.content_hash = hashlib.sha256(data).hexdigest()
+    report.size_bytes = len(data)
+    if data.startswith(_ZIP_MAGIC):
+        report.errors.append("a ZIP container (DOCX?): no reader for this format yet")
+        return report
+    if data.startswith(_PDF_MAGIC):
+        report.errors.append("a PDF: convert it to text or Markdown first; PDFs are not read directly")
+        return report
+    try:
+        source = decode_bytes(data)
+        report.encoding = source.encoding
+        document = read_document(source)
+    except (UnreadableFile, UnsupportedFormat) as err:
+        report.errors.append(str(err))
+        return report
+    report.reader = document.reader
+    _extract(document, report)
+    return report
+
+
+def _extract(document: Document, report: ParsedReport) -> None:
+    vocabulary = load_vocabulary()
+    metadata = extract_metadata(list(document.lines))
+    report.agency = metadata.agency
+    report.agency_id = agency_key(metadata.agency) if metadata.agency else None
+    report.year = metadata.year
+    report.scope = metadata.scope
+    report.errors.extend(metadata.errors)
+
+    hints: set[str] = set()
+    extractions: dict[str, Extraction] = {}
+    for section, rows in rows_by_section(document, vocabulary).items():
+        extraction = EXTRACTORS[section](rows, vocabulary)
+        extractions[section] = extraction
+        report.facts.extend(extraction.facts)
+        report.errors.extend(extraction.errors)
+        hints |= extraction.template_hints
+
+    report.template = _template(hints, report.year, bool(extractions))
+    if len(hints) > 1:
+        report.errors.append("labels of both the 2019 and the 2021 template: template taken from table 3")
+    if report.template in ("2019", "2021"):
+        for section, name in TABLE_NAMES.items():
+            if section not in extractions:
+                report.errors.append(f"{name} ({section}) not found")
+    elif report.template == "legacy":
+        report.errors.append("pre-2019 report: prose indicators are not extracted yet (metadata only)")
+
+    report.checks = run_checks(report.facts)
+    if not report.facts and not report.agency and report.year is None:
+        report.status = "failed"
+        report.errors.insert(0, "no report found: neither a title nor any table of the report templates")
+    elif report.errors:
+        report.status = "partial"
+    else:
+        report.status = "ok"
+
+
+def _template(hints: set[str], year: int | None, has_tables: bool) -> str | None:
+    """The template the labels show; the statistical year decides only when the labels are silent."""
+    if len(hints) == 1:
+        return next(iter(hints))
+    if hints:  # both: table 3's 其他处理 rows are the surest sign
+        return "2021" if year is None or year >= 2021 else "2019"
+    if year is None:
+        return None
+    if year >= 2021:
+        return "2021"
+    if year >= 2019:
+        return "2019"
+    return "legacy" if not has_tables else "2019"

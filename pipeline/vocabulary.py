@@ -1,0 +1,104 @@
+"""The canonical vocabulary as data.
+
+In: vocabulary.csv (one row per code: section, kind, code, template label, group, unit, templates,
+aliases). Out: `Vocabulary`, which matches printed labels to codes. The parser, the warehouse table
+`vocabulary` (read by the SQL models) and the README all come from this one file.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pipeline.text import label_key
+
+VOCABULARY_CSV = Path(__file__).with_name("vocabulary.csv")
+
+# kind: category / applicant_type / metric name fact codes; group, column_group and heading are labels
+# that structure a table (a group's label row, a parent column, a header cell) but carry no values.
+KINDS = ("category", "applicant_type", "metric", "group", "column_group", "heading")
+
+
+@dataclass(frozen=True)
+class Term:
+    section: str
+    kind: str
+    code: str
+    label: str
+    group_code: str
+    unit: str
+    templates: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(k for k in map(label_key, (self.label, *self.aliases)) if k))
+
+
+class Vocabulary:
+    def __init__(self, terms: list[Term]):
+        self.terms = tuple(terms)
+        self._by_code = {(t.section, t.kind, t.code): t for t in terms}
+        # (section, key) -> terms; keys are unique within a section and kind (checked in tests)
+        self._exact: dict[tuple[str, str], list[Term]] = {}
+        for term in terms:
+            for key in term.keys:
+                self._exact.setdefault((term.section, key), []).append(term)
+
+    def term(self, section: str, kind: str, code: str) -> Term | None:
+        return self._by_code.get((section, kind, code))
+
+    def kind_of(self, section: str, code: str) -> str | None:
+        for kind in KINDS:
+            if (section, kind, code) in self._by_code:
+                return kind
+        return None
+
+    def codes(self, section: str, kind: str) -> list[str]:
+        return [t.code for t in self.terms if t.section == section and t.kind == kind]
+
+    def match(self, text: str, section: str, kinds: tuple[str, ...]) -> Term | None:
+        """The term a printed label means, or None.
+
+        An exact key match wins; otherwise the longest known label contained in the printed one
+        (so '1.属于国家秘密的' still matches, and '其他' never beats '其他法律行政法规禁止公开').
+        """
+        key = label_key(text)
+        if not key:
+            return None
+        for term in self._exact.get((section, key), ()):
+            if term.kind in kinds:
+                return term
+        best: tuple[int, Term] | None = None
+        for (term_section, term_key), terms in self._exact.items():
+            if term_section != section or len(term_key) < 2 or term_key not in key:
+                continue
+            for term in terms:
+                if term.kind in kinds and (best is None or len(term_key) > best[0]):
+                    best = (len(term_key), term)
+        return best[1] if best else None
+
+
+@cache
+def load_vocabulary(path: Path = VOCABULARY_CSV) -> Vocabulary:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    terms = []
+    for number, row in enumerate(rows, start=2):
+        if row["kind"] not in KINDS:
+            raise ValueError(f"{path}:{number}: unknown kind {row['kind']!r} (expected one of {KINDS})")
+        terms.append(
+            Term(
+                section=row["section"],
+                kind=row["kind"],
+                code=row["code"],
+                label=row["label"],
+                group_code=row["group_code"],
+                unit=row["unit"],
+                templates=tuple(row["templates"].split()),
+                aliases=tuple(a for a in row["aliases"].split("|") if a),
+            )
+        )
+    return Vocabulary(terms)
