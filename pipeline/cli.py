@@ -1,5 +1,6 @@
 """The command line: `python -m pipeline parse FILE... --format jsonl` and `python -m pipeline build`.
 
+`query` runs SQL on the published warehouse, read-only. `vocabulary` prints the code table as Markdown.
 `parse` follows the shared parse contract (one JSON object per input file on stdout, in input order;
 logs on stderr; exit 0 when every file got its line). `build` runs the Dagster job `refresh_warehouse`
 in process, the same definitions the UI shows, from any raw folder into any warehouse folder.
@@ -82,6 +83,34 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipeline.warehouse import DATABASE_FILE
+
+    database = Path(args.warehouse) / DATABASE_FILE
+    if not database.exists():
+        log.error("no warehouse at %s: run ./dev build first", database)
+        return 2
+    # read-only: any number of analysts can query while a build prepares the next file
+    with duckdb.connect(str(database), read_only=True) as connection:
+        try:
+            relation = connection.sql(args.sql)
+        except duckdb.Error as err:
+            log.error("%s", err)
+            return 1
+        if relation is not None:
+            relation.show(max_rows=args.rows, max_width=10_000)
+    return 0
+
+
+def _vocabulary(args: argparse.Namespace) -> int:
+    from pipeline.vocabulary import load_vocabulary, vocabulary_markdown
+
+    sys.stdout.write(vocabulary_markdown(load_vocabulary()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from pipeline.definitions import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR
 
@@ -97,6 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--raw", default=str(DEFAULT_RAW_DIR), metavar="DIR", help="default: data/raw")
     build.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE_DIR), metavar="DIR", help="default: data/warehouse")
     build.set_defaults(run=_build)
+
+    query = commands.add_parser("query", help="run SQL on the published warehouse (read-only)")
+    query.add_argument("sql")
+    query.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE_DIR), metavar="DIR")
+    query.add_argument("--rows", type=int, default=50, help="rows to print (default 50)")
+    query.set_defaults(run=_query)
+
+    vocabulary = commands.add_parser("vocabulary", help="print the vocabulary as Markdown (docs/vocabulary.md)")
+    vocabulary.set_defaults(run=_vocabulary)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")

@@ -74,8 +74,8 @@ def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "size_bytes": [path.stat().st_size for path in files],
         }
     )
-    store.staging(context.run_id).mkdir(parents=True, exist_ok=True)
-    store.write_table(context.run_id, "raw_report_files", manifest, parquet=False)
+    store.staging(context.run.run_id).mkdir(parents=True, exist_ok=True)
+    store.write_table(context.run.run_id, "raw_report_files", manifest, parquet=False)
     context.log.info(f"{len(files)} report files in {raw_dir}")
     return dg.MaterializeResult(metadata={**_table_metadata(manifest), "raw_dir": str(raw_dir)})
 
@@ -94,7 +94,7 @@ def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 )
 def parsed_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     store = warehouse.warehouse
-    with store.connect(context.run_id) as connection:
+    with store.connect(context.run.run_id) as connection:
         manifest = connection.sql("SELECT report_id, path FROM raw_report_files ORDER BY report_id").fetchall()
     started = time.perf_counter()
     parsed = []
@@ -107,7 +107,7 @@ def parsed_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             context.log.info(f"parsed {index}/{len(manifest)} files ({time.perf_counter() - started:.1f} s)")
     tables = report_tables(parsed)
     for name, table in tables.items():
-        store.write_table(context.run_id, name, table)
+        store.write_table(context.run.run_id, name, table)
     statuses = pl.from_arrow(tables["reports"]).group_by("status").len().sort("status")
     for name, table in tables.items():
         extra = {"files_by_status": _preview(statuses)} if name == "reports" else {}
@@ -117,7 +117,7 @@ def parsed_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 @dg.asset(group_name="parsed", description="The canonical vocabulary (pipeline/vocabulary.csv) as a table.")
 def vocabulary(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     table = vocabulary_table()
-    warehouse.warehouse.write_table(context.run_id, "vocabulary", table, parquet=False)
+    warehouse.warehouse.write_table(context.run.run_id, "vocabulary", table, parquet=False)
     return dg.MaterializeResult(metadata=_table_metadata(table))
 
 
@@ -187,7 +187,7 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
         metadata={"sql_file": str(model.path.relative_to(REPOSITORY))},
     )
     def _materialize(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse.warehouse.connect(context.run_id) as connection:
+        with warehouse.warehouse.connect(context.run.run_id) as connection:
             run_model(connection, model)
             frame = connection.sql(f'SELECT * FROM "{model.name}"').pl()
         return dg.MaterializeResult(metadata=_table_metadata(frame))
@@ -205,9 +205,9 @@ MODEL_ASSETS = [_model_asset(model) for model in load_models()]
 )
 def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     store = warehouse.warehouse
-    with store.connect(context.run_id) as connection:
+    with store.connect(context.run.run_id) as connection:
         tables = connection.sql("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name").fetchall()
-    published = store.publish(context.run_id)
+    published = store.publish(context.run.run_id)
     context.log.info(f"published {store.database}")
     return dg.MaterializeResult(
         metadata={

@@ -18,6 +18,7 @@ VOCABULARY_CSV = Path(__file__).with_name("vocabulary.csv")
 
 # kind: category / applicant_type / metric name fact codes; group, column_group and heading are labels
 # that structure a table (a group's label row, a parent column, a header cell) but carry no values.
+_CACHED_LABEL_CHARS = 64  # labels are short; long cell texts are prose and not worth remembering
 KINDS = ("category", "applicant_type", "metric", "group", "column_group", "heading")
 
 
@@ -42,6 +43,7 @@ class Vocabulary:
         self.terms = tuple(terms)
         self._by_code = {(t.section, t.kind, t.code): t for t in terms}
         # (section, key) -> terms; keys are unique within a section and kind (checked in tests)
+        self._matches: dict[tuple[str, str, tuple[str, ...]], Term | None] = {}
         self._exact: dict[tuple[str, str], list[Term]] = {}
         for term in terms:
             for key in term.keys:
@@ -65,7 +67,15 @@ class Vocabulary:
         An exact key match wins; otherwise the longest known label contained in the printed one
         (so '1.属于国家秘密的' still matches, and '其他' never beats '其他法律行政法规禁止公开').
         """
-        key = label_key(text)
+        # Reports print the same few hundred labels over and over: remember every answer.
+        if len(text) > _CACHED_LABEL_CHARS:
+            return self._match(label_key(text), section, kinds)
+        slot = (text, section, kinds)
+        if slot not in self._matches:
+            self._matches[slot] = self._match(label_key(text), section, kinds)
+        return self._matches[slot]
+
+    def _match(self, key: str, section: str, kinds: tuple[str, ...]) -> Term | None:
         if not key:
             return None
         for term in self._exact.get((section, key), ()):
@@ -102,3 +112,35 @@ def load_vocabulary(path: Path = VOCABULARY_CSV) -> Vocabulary:
             )
         )
     return Vocabulary(terms)
+
+
+def vocabulary_markdown(vocabulary: Vocabulary) -> str:
+    """The vocabulary as Markdown tables, one per section: the documentation is generated, never edited."""
+    out = [
+        "# Vocabulary",
+        "",
+        "Generated from `pipeline/vocabulary.csv` by `python -m pipeline vocabulary`; do not edit by hand.",
+        "`kind`: category, applicant_type and metric are fact codes; group, column_group and heading are",
+        "labels that structure a table but carry no values of their own.",
+    ]
+    for section in dict.fromkeys(t.section for t in vocabulary.terms):
+        out += [
+            "",
+            f"## {section}",
+            "",
+            "| kind | code | label | group | unit | templates | aliases |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for t in vocabulary.terms:
+            if t.section == section:
+                cells = (
+                    t.kind,
+                    f"`{t.code}`",
+                    t.label,
+                    t.group_code,
+                    t.unit,
+                    " ".join(t.templates),
+                    "、".join(t.aliases),
+                )
+                out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"

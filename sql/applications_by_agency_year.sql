@@ -2,7 +2,7 @@
 -- intake (new_received, carried_over), each outcome group (granted, partial, denied, unable,
 -- not_processed, other), processed_total (（七）总计) and carried_forward (结转下年度继续办理).
 -- Outcome groups come from vocabulary.group_code, so subtotal rows some publishers add stay out.
--- Blanks: a blank or placeholder cell has a NULL value; a group's sum ignores it and is NULL only when
+-- Counts are integers (BIGINT). Blanks: a blank or placeholder cell has a NULL value; a group's sum ignores it and is NULL only when
 -- every cell of the group is blank. `non_numeric_cells` counts such cells: a blank is not a zero.
 -- Duplicates: when several files give the same agency-year, the report parsed `ok` with the most facts
 -- is used (`report_id` names it) and `other_reports` counts the rest.
@@ -43,16 +43,16 @@ SELECT
     cells.year,
     any_value(cells.template) AS template,
     cells.report_id,
-    sum(cells.value) FILTER (WHERE cells.category = 'new_received') AS new_received,
-    sum(cells.value) FILTER (WHERE cells.category = 'carried_over') AS carried_over,
-    sum(cells.value) FILTER (WHERE cells.group_code = 'granted') AS granted,
-    sum(cells.value) FILTER (WHERE cells.group_code = 'partial') AS partial,
-    sum(cells.value) FILTER (WHERE cells.group_code = 'denied') AS denied,
-    sum(cells.value) FILTER (WHERE cells.group_code = 'unable') AS unable,
-    sum(cells.value) FILTER (WHERE cells.group_code = 'not_processed') AS not_processed,
-    sum(cells.value) FILTER (WHERE cells.group_code = 'other') AS other,
-    sum(cells.value) FILTER (WHERE cells.category = 'processed_total') AS processed_total,
-    sum(cells.value) FILTER (WHERE cells.category = 'carried_forward') AS carried_forward,
+    CAST(sum(cells.value) FILTER (WHERE cells.category = 'new_received') AS BIGINT) AS new_received,
+    CAST(sum(cells.value) FILTER (WHERE cells.category = 'carried_over') AS BIGINT) AS carried_over,
+    CAST(sum(cells.value) FILTER (WHERE cells.group_code = 'granted') AS BIGINT) AS granted,
+    CAST(sum(cells.value) FILTER (WHERE cells.group_code = 'partial') AS BIGINT) AS partial,
+    CAST(sum(cells.value) FILTER (WHERE cells.group_code = 'denied') AS BIGINT) AS denied,
+    CAST(sum(cells.value) FILTER (WHERE cells.group_code = 'unable') AS BIGINT) AS unable,
+    CAST(sum(cells.value) FILTER (WHERE cells.group_code = 'not_processed') AS BIGINT) AS not_processed,
+    CAST(sum(cells.value) FILTER (WHERE cells.group_code = 'other') AS BIGINT) AS other,
+    CAST(sum(cells.value) FILTER (WHERE cells.category = 'processed_total') AS BIGINT) AS processed_total,
+    CAST(sum(cells.value) FILTER (WHERE cells.category = 'carried_forward') AS BIGINT) AS carried_forward,
     count(*) FILTER (WHERE cells.value_status <> 'number') AS non_numeric_cells,
     any_value(candidate_reports.other_reports) AS other_reports
 FROM total_column_cells AS cells

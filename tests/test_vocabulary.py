@@ -1,6 +1,8 @@
 """The vocabulary table must carry exactly the codes of the shared spec (vocabulary.md)."""
 
-from pipeline.vocabulary import load_vocabulary
+from conftest import REPOSITORY
+
+from pipeline.vocabulary import load_vocabulary, vocabulary_markdown
 
 # Codes as listed in the shared specification, vocabulary.md (copied here: tests never read ../shared).
 SPEC_APPLICANT_TYPES = [
@@ -99,3 +101,10 @@ def test_labels_match_the_most_specific_term():
     assert vocabulary.match("1.属于国家秘密的", "applications", rows).code == "denied_state_secret"
     assert vocabulary.match("行政法复议", "review_litigation", ("category",)).code == "reconsideration"
     assert vocabulary.match("这不是标签", "applications", rows) is None
+
+
+def test_the_vocabulary_documentation_is_generated_from_the_table():
+    documented = (REPOSITORY / "docs" / "vocabulary.md").read_text(encoding="utf-8")
+    assert documented == vocabulary_markdown(load_vocabulary()), (
+        "run: python -m pipeline vocabulary > docs/vocabulary.md"
+    )
