@@ -54,7 +54,8 @@ Block = Paragraph | Table
 class Document:
     blocks: tuple[Block, ...]
     lines: tuple[str, ...] = field(repr=False)  # the decoded source, for metadata and prose searches
-    reader: str = ""
+    reader: str = ""  # which reader made it: text_dump, html, docx, markdown, flattened
+    encoding: str | None = None  # of the decoded text; None for binary formats (DOCX)
 
     @property
     def paragraphs(self) -> list[Paragraph]:

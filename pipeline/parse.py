@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 from pipeline.checks import run_checks
-from pipeline.decode import UnreadableFile, decode_bytes
+from pipeline.decode import UnreadableFile
 from pipeline.document import Document
 from pipeline.extract.applications import extract_applications
 from pipeline.extract.common import Extraction
@@ -28,8 +28,6 @@ EXTRACTORS = {
     "review_litigation": extract_review_litigation,
 }
 TABLE_NAMES = {"proactive": "table 2", "applications": "table 3", "review_litigation": "table 4"}
-_ZIP_MAGIC = b"PK\x03\x04"
-_PDF_MAGIC = b"%PDF"
 
 
 def parse_file(path: str | Path) -> ParsedReport:
@@ -45,20 +43,12 @@ def parse_file(path: str | Path) -> ParsedReport:
 def parse_bytes(data: bytes, report: ParsedReport) -> ParsedReport:
     report.content_hash = hashlib.sha256(data).hexdigest()
     report.size_bytes = len(data)
-    if data.startswith(_ZIP_MAGIC):
-        report.errors.append("a ZIP container (DOCX?): no reader for this format yet")
-        return report
-    if data.startswith(_PDF_MAGIC):
-        report.errors.append("a PDF: convert it to text or Markdown first; PDFs are not read directly")
-        return report
     try:
-        source = decode_bytes(data)
-        report.encoding = source.encoding
-        document = read_document(source)
+        document = read_document(data)
     except (UnreadableFile, UnsupportedFormat) as err:
         report.errors.append(str(err))
         return report
-    report.reader = document.reader
+    report.reader, report.encoding = document.reader, document.encoding
     _extract(document, report)
     return report
 

@@ -1,35 +1,58 @@
-"""Step 2: decoded text -> Document (paragraphs and table cells with source lines).
+"""Step 2: raw bytes -> Document (paragraphs and table cells, each with its source line).
 
-The reader is chosen by content, not by file extension: a file named .txt may hold a web page.
+The reader is chosen by content, never by file extension alone (a crawled `.txt` may hold a web page):
+
+    ZIP container (PK..)                -> docx.py        Word files
+    many HTML tags                      -> html.py        web pages and fragments
+    pipe-table lines (| a | b |)        -> markdown.py    PDF-to-Markdown conversions
+    tables run into long prose lines    -> flattened.py   crawled pages with cells run together
+    anything else                       -> text_dump.py   Word-to-text dumps (one cell per tab line)
+
+Every reader returns the same `Document`, so the extractors are shared by all formats.
 """
 
 from __future__ import annotations
 
 import re
 
-from pipeline.decode import SourceText
+from pipeline.decode import decode_bytes
 from pipeline.document import Document
 from pipeline.readers.text_dump import read_text_dump
 
 
 class UnsupportedFormat(ValueError):
-    """The content is of a kind no reader handles yet."""
+    """The content is of a kind no reader handles."""
 
 
-_HTML = re.compile(r"<\s*(?:html|body|table|tr|td|div|p)\b", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<\s*(?:html|body|table|tr|td|th|div|p|span|br)\b", re.IGNORECASE)
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
+_PIPE_RULE = re.compile(r"^\s*\|\s*:?-{3,}", re.MULTILINE)
+_TABLE_WORDS = ("申请人情况", "本年新收", "信息内容", "统计指标", "指标名称", "行政复议")
+_LONG_LINE = 400
 
 
 def sniff_format(text: str) -> str:
-    head = text[:5000]
-    if head.lstrip().startswith("PK\x03\x04"):
-        return "docx"
-    if len(_HTML.findall(head)) >= 3:
+    """html | markdown | flattened | text, from the decoded content."""
+    head = text[:20000]
+    if len(_HTML_TAG.findall(head)) >= 5:
         return "html"
+    if len(_PIPE_ROW.findall(text)) >= 3 and _PIPE_RULE.search(text):
+        return "markdown"
+    lines = text.split("\n")
+    if not any(line.startswith("\t") for line in lines) and any(
+        len(line) > _LONG_LINE and any(word in line for word in _TABLE_WORDS) for line in lines
+    ):
+        return "flattened"
     return "text"
 
 
-def read_document(source: SourceText) -> Document:
+def read_document(data: bytes) -> Document:
+    if data.startswith(b"PK\x03\x04"):
+        raise UnsupportedFormat("a ZIP container (DOCX?): no reader for this format yet")
+    if data.startswith(b"%PDF"):
+        raise UnsupportedFormat("a PDF: convert it to text or Markdown first; PDFs are not read directly")
+    source = decode_bytes(data)
     kind = sniff_format(source.text)
     if kind == "text":
-        return read_text_dump(source.lines)
+        return read_text_dump(source.lines, encoding=source.encoding)
     raise UnsupportedFormat(f"{kind} content: no reader for this format yet")

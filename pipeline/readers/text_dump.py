@@ -30,7 +30,7 @@ def _is_label_fragment(line: str, blank_lines_before: int) -> bool:
     )
 
 
-def read_text_dump(lines: list[str]) -> Document:
+def read_text_dump(lines: list[str], encoding: str | None = None) -> Document:
     blocks: list[Block] = []
     rows: list[Row] = []
     row: list[list] = []  # cells under construction: [text, line]
@@ -66,4 +66,4 @@ def read_text_dump(lines: list[str]) -> Document:
             blocks.append(Paragraph(line, number))
             blank_lines = 0
     end_table()
-    return Document(blocks=tuple(blocks), lines=tuple(lines), reader="text_dump")
+    return Document(blocks=tuple(blocks), lines=tuple(lines), reader="text_dump", encoding=encoding)
