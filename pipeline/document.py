@@ -17,6 +17,7 @@ class Cell:
     text: str  # as printed, wrapped lines joined with "\n"
     line: int
     spanned: bool = False  # a copy of a merged (rowspan/colspan) cell's text, not a cell of its own
+    unresolved: str = ""  # why the reader could not tell this cell's value apart (run-together digits)
 
     @property
     def is_empty(self) -> bool:
@@ -56,6 +57,7 @@ class Document:
     lines: tuple[str, ...] = field(repr=False)  # the decoded source, for metadata and prose searches
     reader: str = ""  # which reader made it: text_dump, html, docx, markdown, flattened
     encoding: str | None = None  # of the decoded text; None for binary formats (DOCX)
+    notes: tuple[str, ...] = ()  # problems the reader met, each naming its line; they become report errors
 
     @property
     def paragraphs(self) -> list[Paragraph]:

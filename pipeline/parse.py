@@ -49,6 +49,7 @@ def parse_bytes(data: bytes, report: ParsedReport) -> ParsedReport:
         report.errors.append(str(err))
         return report
     report.reader, report.encoding = document.reader, document.encoding
+    report.errors.extend(document.notes)
     _extract(document, report)
     return report
 

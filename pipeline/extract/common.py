@@ -107,6 +107,8 @@ def make_fact(
     cell: Cell,
     unit: str | None,
 ) -> Fact:
+    if cell.unresolved:  # the reader saw the text but could not tell this cell's value: keep it as text
+        return Fact(section, category, applicant_type, metric, None, unit, "text", cell.text, cell.line)
     parsed = parse_value(cell.text)
     value = parsed.value
     if parsed.status == "number" and unit == "万元" and parsed.unit == "元":
