@@ -5,6 +5,8 @@ Rules (shared spec: templates.md, "Consistency rules"):
 - outcome_sum        per applicant column: the outcome rows add up to （七）总计
 - applicant_sum      per row of table 3: the six applicant columns add up to 总计
 - review_block_sum   per table-4 block: 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计
+- legacy_prose_table_agreement  per pre-2019 indicator stated both in the prose and in the statistics
+                     table: the two figures are equal
 Blank and placeholder cells count as 0 in a sum, and the finding says so; a cell holding text makes
 the rule impossible to evaluate, which is reported as a failed finding naming the cell.
 Subtotal rows and the 法人或其他组织 subtotal column stay out of every sum.
@@ -17,7 +19,7 @@ from collections.abc import Iterable
 from pipeline.facts import CheckResult, Fact
 from pipeline.vocabulary import load_vocabulary
 
-CHECK_NAMES = ("intake_balance", "outcome_sum", "applicant_sum", "review_block_sum")
+CHECK_NAMES = ("intake_balance", "outcome_sum", "applicant_sum", "review_block_sum", "legacy_prose_table_agreement")
 OUTCOME_GROUPS = ("granted", "partial", "denied", "unable", "not_processed", "other")
 
 
@@ -136,4 +138,42 @@ def run_checks(facts: list[Fact]) -> list[CheckResult]:
                     column=block,
                 )
             )
+    results.extend(legacy_prose_table_agreement(facts))
+    return results
+
+
+def legacy_prose_table_agreement(facts: list[Fact]) -> list[CheckResult]:
+    """One finding per legacy indicator that has both a prose and a table fact (the first of each).
+
+    A blank or placeholder table cell counts as 0 and the finding says so; a table cell holding text (a
+    run-together split that was not certain) cannot be compared, which is a failed finding naming the cell.
+    """
+    first: dict[tuple[str, str, str], Fact] = {}
+    for fact in facts:
+        if fact.section == "legacy":
+            first.setdefault((fact.source, fact.category, fact.metric), fact)
+    results = []
+    for (source, category, metric), prose in first.items():
+        table = first.get(("table", category, metric))
+        if source != "prose" or table is None:
+            continue
+        (prose_value, _), (table_value, notes) = _sum([prose]), _sum([table])
+        readable = table.value_status != "text"
+        shown = _fmt(table_value) if readable else "unreadable"
+        detail = f"prose {_fmt(prose_value)} (line {prose.line}) vs table {shown} (line {table.line})"
+        if notes:
+            detail += " (" + "; ".join(notes) + ")"
+        results.append(
+            CheckResult(
+                name="legacy_prose_table_agreement",
+                section="legacy",
+                ok=readable and abs(prose_value - table_value) < 1e-6,
+                detail=detail,
+                column=None if metric in ("count", "amount") else metric,
+                category=category,
+                expected=table_value if readable else None,
+                actual=prose_value,
+                line=prose.line,
+            )
+        )
     return results

@@ -54,7 +54,9 @@ Block = Paragraph | Table
 @dataclass(frozen=True)
 class Document:
     blocks: tuple[Block, ...]
-    lines: tuple[str, ...] = field(repr=False)  # the decoded source, for metadata and prose searches
+    # The decoded source lines, for metadata and prose searches; for HTML and DOCX, whose source lines are
+    # markup or XML, a text rendering instead (`render_lines`), so its numbers are not source lines.
+    lines: tuple[str, ...] = field(repr=False)
     reader: str = ""  # which reader made it: text_dump, html, docx, markdown, flattened
     encoding: str | None = None  # of the decoded text; None for binary formats (DOCX)
     notes: tuple[str, ...] = ()  # problems the reader met, each naming its line; they become report errors
@@ -66,3 +68,19 @@ class Document:
     @property
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
+
+
+def render_lines(blocks: tuple[Block, ...]) -> tuple[str, ...]:
+    """The blocks as plain text lines, for readers whose source lines are not text (HTML, DOCX).
+
+    One line per paragraph and one per table row, the row's cells joined by tabs; copies of merged cells
+    are left out and a line break inside a cell becomes a space, so a title set in a table stays on one line.
+    """
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+            continue
+        for row in block.rows:
+            lines.append("\t".join(cell.text.replace("\n", " ") for cell in row.cells if not cell.spanned))
+    return tuple(lines)

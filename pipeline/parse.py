@@ -14,6 +14,7 @@ from pipeline.decode import UnreadableFile
 from pipeline.document import Document
 from pipeline.extract.applications import extract_applications
 from pipeline.extract.common import Extraction
+from pipeline.extract.legacy import extract_legacy
 from pipeline.extract.metadata import agency_key, extract_metadata
 from pipeline.extract.proactive import extract_proactive
 from pipeline.extract.review_litigation import extract_review_litigation
@@ -80,7 +81,11 @@ def _extract(document: Document, report: ParsedReport) -> None:
             if section not in extractions:
                 report.errors.append(f"{name} ({section}) not found")
     elif report.template == "legacy":
-        report.errors.append("pre-2019 report: prose indicators are not extracted yet (metadata only)")
+        legacy = extract_legacy(document, vocabulary)
+        report.facts.extend(legacy.facts)
+        report.errors.extend(legacy.errors)
+        if not legacy.facts:
+            report.errors.append("pre-2019 report: no indicator found in the prose or a statistics table")
 
     report.checks = run_checks(report.facts)
     if not report.facts and not report.agency and report.year is None:

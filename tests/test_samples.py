@@ -72,11 +72,10 @@ def test_counts_of_facts_per_template(parsed):
     assert len(parsed["001_9fc1484a19f47851"].facts) == 25 + 161 + 15
 
 
-def test_legacy_sample_gives_metadata_and_says_what_is_missing(parsed):
+def test_legacy_sample_gives_its_prose_indicators(parsed):
     report = parsed["003_f0f104a3575faaf0"]
-    assert report.status == "partial"
-    assert report.facts == []
-    assert any("pre-2019" in error for error in report.errors)
+    assert (report.status, report.errors) == ("ok", [])
+    assert {(f.section, f.source) for f in report.facts} == {("legacy", "prose")}
 
 
 GOLD_ROW_CODES = {

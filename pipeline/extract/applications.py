@@ -7,9 +7,10 @@ label, so a wrapped label or a stray blank line cannot move a number into anothe
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
-from pipeline.document import Row
+from pipeline.document import Cell, Row
 from pipeline.extract.common import (
     Extraction,
     LabelledRow,
@@ -49,32 +50,36 @@ def extract_applications(rows: list[Row], vocabulary: Vocabulary) -> Extraction:
         result.errors.append(
             f"line {rows[0].line}: table 3 column header not recognised; columns taken in template order"
         )
-    seen: dict[str, int] = {}
+    rows_found: list[tuple[str | None, int, list[Cell]]] = []  # (code or None if unlabelled, line, values)
     for row in labelled[first_data:]:
         code = _row_code(row)
         if row.unmatched and row.values:
             result.errors.append(f"line {row.line}: table 3 row label not recognised: {describe(row.labels)}")
             continue
-        if code is None:
-            if any(not cell.is_empty for cell in row.values):
-                result.errors.append(f"line {row.line}: table 3 values without a row label: {describe(row.values)}")
-            continue
-        if not row.values:
-            continue  # a group label row such as （三）不予公开: its sub-rows follow
+        if not row.values or (code is None and all(cell.is_empty for cell in row.values)):
+            continue  # a group label row such as （三）不予公开 (its sub-rows follow), or an empty row
         values = fit_values(row.values, len(columns))
         if values is None:
             result.errors.append(
-                f"line {row.line}: table 3 row {code} has {len(row.values)} value cells for "
+                f"line {row.line}: table 3 row {code or '(no label)'} has {len(row.values)} value cells for "
                 f"{len(columns)} columns; row left out: {describe(row.values)}"
             )
             continue
+        rows_found.append((code, row.line, values))
+
+    codes = [code for code, _, _ in rows_found]
+    if None in codes:
+        codes = _place_unlabelled_rows(codes, vocabulary, result)
+    seen: dict[str, int] = {}
+    for code, (_, line, values) in zip(codes, rows_found, strict=True):
+        if code is None:
+            continue
         if code in seen:
             result.errors.append(
-                f"line {row.line}: table 3 row {code} appears again (first at line {seen[code]}); "
-                "the repeat is left out"
+                f"line {line}: table 3 row {code} appears again (first at line {seen[code]}); the repeat is left out"
             )
             continue
-        seen[code] = row.line
+        seen[code] = line
         for column, cell in zip(columns, values, strict=True):
             result.facts.append(make_fact(SECTION, code, column, "count", cell, "件"))
 
@@ -89,6 +94,53 @@ def extract_applications(rows: list[Row], vocabulary: Vocabulary) -> Extraction:
     if not seen:
         result.errors.append(f"line {rows[0].line}: table 3 has no recognisable data rows")
     return result
+
+
+def _place_unlabelled_rows(codes: list[str | None], vocabulary: Vocabulary, result: Extraction) -> list[str | None]:
+    """Give value rows whose label was torn off (PDF conversions) the template rows they must be.
+
+    Labelled rows are anchors. Between two anchors, the unlabelled rows take the template's rows that lie
+    between them, in order, but only when there are exactly as many of each; with either template's row
+    order (2019: one 其他处理 row; 2021: three) it must work out for exactly one, or nothing is placed.
+    """
+    placements: set[tuple[str | None, ...]] = set()
+    for template in ("2019", "2021"):
+        order = [
+            t.code
+            for t in vocabulary.terms
+            if t.section == SECTION and t.kind == "category" and template in t.templates
+        ]
+        placed = _fill_gaps(codes, order)
+        if placed is not None:
+            placements.add(tuple(placed))
+    if len(placements) != 1:
+        unplaced = sum(code is None for code in codes)
+        result.errors.append(f"table 3: {unplaced} value rows have no label and cannot be placed by template order")
+        return codes
+    placed = list(placements.pop())
+    for original, code in zip(codes, placed, strict=True):
+        if original is None:
+            result.errors.append(f"table 3: row {code} has no printed label; placed by template order")
+    return placed
+
+
+def _fill_gaps(codes: list[str | None], order: list[str]) -> list[str | None] | None:
+    position = {code: index for index, code in enumerate(order)}
+    anchors = [(i, position[code]) for i, code in enumerate(codes) if code in position]
+    if [slot for _, slot in anchors] != sorted({slot for _, slot in anchors}):
+        return None  # labelled rows out of template order: no order to fill gaps from
+    placed = list(codes)
+    bounds = [(-1, -1), *anchors, (len(codes), len(order))]
+    for (left_row, left_slot), (right_row, right_slot) in itertools.pairwise(bounds):
+        gap_rows = [i for i in range(left_row + 1, right_row) if codes[i] is None]
+        if not gap_rows:
+            continue
+        free_slots = order[left_slot + 1 : right_slot]
+        if len(gap_rows) != len(free_slots):
+            return None
+        for row_index, code in zip(gap_rows, free_slots, strict=True):
+            placed[row_index] = code
+    return placed
 
 
 def _row_code(row: LabelledRow) -> str | None:

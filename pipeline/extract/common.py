@@ -40,7 +40,8 @@ def split_row(row: Row, vocabulary: Vocabulary, section: str, kinds: tuple[str, 
     cells = [cell for cell in row.cells if not cell.spanned]
     last_label = -1
     for index, cell in enumerate(cells):
-        if not is_value_like(cell.text):
+        # An unresolved cell is a value the reader could not split, whatever its text looks like.
+        if not (cell.unresolved or is_value_like(cell.text)):
             last_label = index
     labels, values = cells[: last_label + 1], cells[last_label + 1 :]
     terms: list[Term] = []
@@ -92,10 +93,16 @@ def _is_child(vocabulary: Vocabulary, section: str, leaf_kind: str, code: str, p
 
 
 def fit_values(values: list[Cell], expected: int) -> list[Cell] | None:
-    """The value cells when their number fits the columns; extra empty merged cells on the left are dropped."""
+    """The value cells when their number fits the columns.
+
+    Extra empty cells at the edges (merged-cell remnants on the left, a converter's empty trailing pipe
+    cell on the right) are dropped; an empty cell inside the row is a blank value and stays.
+    """
     trimmed = list(values)
     while len(trimmed) > expected and trimmed[0].is_empty:
         trimmed.pop(0)
+    while len(trimmed) > expected and trimmed[-1].is_empty:
+        trimmed.pop()
     return trimmed if len(trimmed) == expected else None
 
 

@@ -19,8 +19,11 @@ _TITLE_END = re.compile(r"(?:报告|年报)")
 _SKIP_LINE = re.compile(r"^(?:附件\d*|附件[一二三四五六七八九十]+|\[bookmark:[^\]]*\])$")
 _PERIOD = re.compile(r"统计期限?(?:为|是)?自?((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
 _TRAILING_BRACKETS = re.compile(r"^(?P<name>.+?)(?P<alias>[（(][^（）()]+[)）])$")
+# 「根据…各部门…年度报告汇总/编制」 or 「汇总…各有关单位…」: a summary of many agencies, never to be summed with them
 _AGGREGATE = re.compile(
-    r"根据.{0,60}(?:各部门|各单位|各区|各县|各乡镇|各街道|各地区|所属部门).{0,60}(?:年度报告|年报|情况).{0,20}(?:汇总|编制|综合)"
+    r"根据.{0,60}(?:各部门|各单位|各区|各县|各乡镇|各街道|各地区|所属部门|各相关部门|各工作部门)"
+    r".{0,60}(?:年度报告|年报|情况).{0,20}(?:汇总|编制|综合)"
+    r"|汇总.{0,30}各(?:有关|相关)?(?:单位|部门|区县|乡镇|街道)"
 )
 _MAX_TITLE_LINES = 4
 _MAX_TITLE_CHARS = 80

@@ -18,9 +18,9 @@ SECTION = "review_litigation"
 def _data_cells(row: Row) -> list | None:
     """The row's cells when it is a data row: value-like cells only, at least one of them filled."""
     cells = [cell for cell in row.cells if not cell.spanned]
-    while cells and not is_value_like(cells[0].text):
+    while cells and not (cells[0].unresolved or is_value_like(cells[0].text)):
         cells.pop(0)  # a row label such as 件数
-    if cells and all(is_value_like(c.text) for c in cells) and any(not c.is_empty for c in cells):
+    if cells and all(c.unresolved or is_value_like(c.text) for c in cells) and any(not c.is_empty for c in cells):
         return cells
     return None
 

@@ -1,14 +1,18 @@
 """Which table rows belong to which report table.
 
 In: a Document. Out: for each section (proactive = table 2, applications = table 3, review_litigation =
-table 4) the rows that belong to it, in order. A section starts at a row holding one of its anchor labels
-(a header the template prints), so two tables the reader could not separate are still told apart, and a
-table split over several blocks (page breaks) is joined again.
+table 4) the rows that belong to it, in order. A table row holding an anchor label (a header the template
+prints) starts that section; a section heading in the prose (「三、收到和处理政府信息公开申请情况」) starts it
+too, and a heading of a later part (「五、存在的主要问题」) ends it. Between them the section carries over
+from table to table, so a table torn into pieces (page breaks, PDF conversions) stays whole.
 """
 
 from __future__ import annotations
 
-from pipeline.document import Document, Row
+import re
+
+from pipeline.document import Document, Paragraph, Row
+from pipeline.text import compact
 from pipeline.vocabulary import Vocabulary
 
 ANCHORS: dict[str, set[tuple[str, str]]] = {
@@ -20,6 +24,24 @@ ANCHORS: dict[str, set[tuple[str, str]]] = {
     },
     "review_litigation": {("category", "reconsideration"), ("category", "litigation_direct")},
 }
+# Section headings of 2019+ reports, numbered or not; None ends the tables' part of the report.
+_HEADINGS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"主动公开政府信息(?:的)?情况"), "proactive"),
+    (re.compile(r"收到和处理政府信息公开申请"), "applications"),
+    (re.compile(r"行政复议.{0,4}行政诉讼"), "review_litigation"),
+    (re.compile(r"存在的主要问题|其他需要报告"), None),
+)
+_MAX_HEADING_CHARS = 40
+
+
+def _heading_section(paragraph: Paragraph) -> tuple[bool, str | None]:
+    text = compact(paragraph.text)
+    if len(text) > _MAX_HEADING_CHARS:
+        return False, None
+    for pattern, section in _HEADINGS:
+        if pattern.search(text):
+            return True, section
+    return False, None
 
 
 def _anchored_section(row: Row, vocabulary: Vocabulary) -> str | None:
@@ -35,9 +57,14 @@ def _anchored_section(row: Row, vocabulary: Vocabulary) -> str | None:
 
 def rows_by_section(document: Document, vocabulary: Vocabulary) -> dict[str, list[Row]]:
     sections: dict[str, list[Row]] = {}
-    for table in document.tables:
-        current: str | None = None
-        for row in table.rows:
+    current: str | None = None
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            is_heading, section = _heading_section(block)
+            if is_heading:
+                current = section
+            continue
+        for row in block.rows:
             anchored = _anchored_section(row, vocabulary)
             if anchored:
                 current = anchored

@@ -17,6 +17,10 @@ import re
 
 from pipeline.decode import decode_bytes
 from pipeline.document import Document
+from pipeline.readers.docx import read_docx
+from pipeline.readers.flattened import read_flattened
+from pipeline.readers.html import read_html
+from pipeline.readers.markdown import read_markdown
 from pipeline.readers.text_dump import read_text_dump
 
 
@@ -48,11 +52,17 @@ def sniff_format(text: str) -> str:
 
 def read_document(data: bytes) -> Document:
     if data.startswith(b"PK\x03\x04"):
-        raise UnsupportedFormat("a ZIP container (DOCX?): no reader for this format yet")
+        return read_docx(data)  # raises UnsupportedFormat for a ZIP that is not a Word document
     if data.startswith(b"%PDF"):
         raise UnsupportedFormat("a PDF: convert it to text or Markdown first; PDFs are not read directly")
     source = decode_bytes(data)
     kind = sniff_format(source.text)
     if kind == "text":
         return read_text_dump(source.lines, encoding=source.encoding)
+    if kind == "html":
+        return read_html(source.text, encoding=source.encoding)
+    if kind == "markdown":
+        return read_markdown(source.lines, encoding=source.encoding)
+    if kind == "flattened":
+        return read_flattened(source.lines, encoding=source.encoding)
     raise UnsupportedFormat(f"{kind} content: no reader for this format yet")

@@ -1,0 +1,120 @@
+"""Figures stated in the prose of 2019+ reports -> `narrative` facts.
+
+In: a Document's paragraphs. Out: facts of section `narrative` with `source` "prose", the sentence as
+`raw` and its line. Only phrasings that say one thing are read (several per figure); a sentence the
+patterns do not cover gives nothing rather than a guess. The table values stay the reference: the check
+`narrative_table_agreement` compares the two and flags a contradiction.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from pipeline.document import Document
+from pipeline.extract.common import Extraction
+from pipeline.facts import Fact
+from pipeline.text import compact
+
+_N = r"(\d+(?:\.\d+)?)"
+# (category, metric, unit, patterns); a pattern's group 1 is the number, or the pattern means 0.
+PHRASINGS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    (
+        "proactive_items",
+        "count",
+        "条",
+        (rf"(?:主动公开|公开|公布|发布)(?:各类)?政府信息(?:共计|共|合计|总计)?{_N}条",),
+    ),
+    (
+        "applications_received",
+        "count",
+        "件",
+        (
+            rf"(?:新收|收到|受理)(?:政府信息公开申请|政府信息申请公开|政府信息公开)(?:数量|数)?(?:共计|共|为)?{_N}件",
+            rf"(?:新收|收到|受理)(?:各类)?(?:依申请公开|信息公开)申请(?:共计|共)?{_N}件",
+        ),
+    ),
+    (
+        "applications_carried_over",
+        "count",
+        "件",
+        (rf"上年结转(?:政府信息公开)?(?:申请)?(?:数量)?(?:为)?{_N}件",),
+    ),
+    (
+        "reconsideration",
+        "count",
+        "件",
+        (
+            rf"(?:被申请|涉及[^。，；]{{0,12}}的|提起)?行政复议(?:案件|申请)?(?:数|数量)?(?:为|共)?{_N}件",
+            rf"有{_N}件[^。，；]{{0,16}}行政复议",
+        ),
+    ),
+    (
+        "litigation",
+        "count",
+        "件",
+        (
+            rf"(?:被提起|涉及[^。，；]{{0,12}}的|提起)?行政诉讼(?:案件|案)?(?:数|数量)?(?:为|共)?{_N}件",
+            rf"有{_N}件[^。，；]{{0,16}}行政诉讼",
+        ),
+    ),
+    (
+        "fees_charged",
+        "amount",
+        "元",
+        (
+            rf"实际收取的?总金额(?:均)?为{_N}",
+            rf"(?:共)?收取(?:信息处理费|费用|信息处理费用)(?:共计|共)?{_N}元",
+            r"未收取(?:任何)?(?:信息处理费|费用)",
+            r"(?:未|没有)(?:发生|产生)(?:信息处理费|收费)",
+        ),
+    ),
+)
+_COMPILED = tuple(
+    (category, metric, unit, tuple(re.compile(p) for p in patterns)) for category, metric, unit, patterns in PHRASINGS
+)
+_SENTENCE_END = re.compile(r"[。；;]")
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
+
+
+def _prose(document: Document) -> tuple[str, list[int], list[int]]:
+    """All prose joined (converters wrap lines mid-sentence), with where each paragraph starts."""
+    texts = [compact(p.text) for p in document.paragraphs]
+    offsets = [sum(len(t) for t in texts[:i]) for i in range(len(texts))]
+    return "".join(texts), offsets, [p.line for p in document.paragraphs]
+
+
+def extract_narrative(document: Document) -> Extraction:
+    """The first statement of each figure in reading order (later mentions usually restate or break down).
+
+    `raw` is the sentence (from the previous 。 or ；, so a heading before it may come along) with
+    whitespace removed and full-width forms normalised; `line` is the line the number stands on.
+    """
+    result = Extraction()
+    joined, offsets, lines = _prose(document)
+    found: set[str] = set()
+    begin = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(joined)] + [len(joined)]:
+        sentence = joined[begin:end]
+        for category, metric, unit, patterns in _COMPILED:
+            if category in found:
+                continue
+            for pattern in patterns:
+                match = pattern.search(sentence)
+                if not match:
+                    continue
+                at = begin + match.start(1 if pattern.groups else 0)
+                paragraph = bisect.bisect_right(offsets, at) - 1
+                value = _number(match.group(1)) if pattern.groups else 0
+                result.facts.append(
+                    Fact(
+                        "narrative", category, None, metric, value, unit, "number", sentence, lines[paragraph], "prose"
+                    )
+                )
+                found.add(category)
+                break
+        begin = end
+    return result
