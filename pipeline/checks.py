@@ -5,6 +5,9 @@ Rules (shared spec: templates.md, "Consistency rules"):
 - outcome_sum        per applicant column: the outcome rows add up to （七）总计
 - applicant_sum      per row of table 3: the six applicant columns add up to 总计
 - review_block_sum   per table-4 block: 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计
+- blank_cells        per table (3 and 4): no cell is left blank (a blank is not a zero; see which cells)
+- narrative_table_agreement  per figure a 2019+ report states in its prose (applications received and
+                     carried over, reconsideration and litigation cases): it equals the table's 总计
 - legacy_prose_table_agreement  per pre-2019 indicator stated both in the prose and in the statistics
                      table: the two figures are equal
 Blank and placeholder cells count as 0 in a sum, and the finding says so; a cell holding text makes
@@ -19,7 +22,26 @@ from collections.abc import Iterable
 from pipeline.facts import CheckResult, Fact
 from pipeline.vocabulary import load_vocabulary
 
-CHECK_NAMES = ("intake_balance", "outcome_sum", "applicant_sum", "review_block_sum", "legacy_prose_table_agreement")
+CHECK_NAMES = (
+    "intake_balance",
+    "outcome_sum",
+    "applicant_sum",
+    "review_block_sum",
+    "blank_cells",
+    "narrative_table_agreement",
+    "legacy_prose_table_agreement",
+)
+# narrative figure -> the table cells that state the same thing
+NARRATIVE_CELLS: dict[str, tuple[tuple[str, str, str | None, str], ...]] = {
+    "applications_received": (("applications", "new_received", "total", "count"),),
+    "applications_carried_over": (("applications", "carried_over", "total", "count"),),
+    "reconsideration": (("review_litigation", "reconsideration", None, "total"),),
+    "litigation": (
+        ("review_litigation", "litigation_direct", None, "total"),
+        ("review_litigation", "litigation_after_reconsideration", None, "total"),
+    ),
+}
+_LISTED_BLANKS = 12
 OUTCOME_GROUPS = ("granted", "partial", "denied", "unable", "not_processed", "other")
 
 
@@ -30,12 +52,13 @@ def _sum(cells: Iterable[Fact | None]) -> tuple[float, list[str]]:
     for fact in cells:
         if fact is None:
             continue
+        cell = f"{fact.category}/{fact.applicant_type or fact.metric}"
         if fact.value_status == "number":
             total += fact.value
         elif fact.value_status in ("blank", "placeholder"):
-            notes.append(f"{fact.value_status} at line {fact.line} counted as 0")
+            notes.append(f"{cell} {fact.value_status} (line {fact.line}) counted as 0")
         else:
-            notes.append(f"text {fact.raw!r} at line {fact.line}")
+            notes.append(f"{cell} text {fact.raw!r} (line {fact.line})")
     return total, notes
 
 
@@ -45,7 +68,7 @@ def _finding(
     left_sum, left_notes = _sum(left)
     right_sum, right_notes = _sum(right)
     notes = left_notes + right_notes
-    unreadable = [n for n in notes if n.startswith("text")]
+    unreadable = [n for n in notes if " text " in n]
     ok = not unreadable and abs(left_sum - right_sum) < 1e-6
     detail = f"{label}: {_fmt(left_sum)} vs {_fmt(right_sum)}"
     if notes:
@@ -138,7 +161,59 @@ def run_checks(facts: list[Fact]) -> list[CheckResult]:
                     column=block,
                 )
             )
+    results.extend(blank_cells(facts))
+    results.extend(narrative_table_agreement(facts))
     results.extend(legacy_prose_table_agreement(facts))
+    return results
+
+
+def blank_cells(facts: list[Fact]) -> list[CheckResult]:
+    """One finding per table 3 / table 4: which cells were left blank (web pages blank their zeros)."""
+    results = []
+    for section in ("applications", "review_litigation"):
+        cells = [f for f in facts if f.section == section and f.source == "table"]
+        if not cells:
+            continue
+        blanks = [f for f in cells if f.value_status == "blank"]
+        listed = ", ".join(
+            f"{f.category}/{f.applicant_type or f.metric} (line {f.line})" for f in blanks[:_LISTED_BLANKS]
+        )
+        more = f" and {len(blanks) - _LISTED_BLANKS} more" if len(blanks) > _LISTED_BLANKS else ""
+        detail = f"{len(blanks)} of {len(cells)} cells blank" + (f": {listed}{more}" if blanks else "")
+        results.append(
+            CheckResult(
+                name="blank_cells",
+                section=section,
+                ok=not blanks,
+                detail=detail,
+                expected=0,
+                actual=len(blanks),
+                line=blanks[0].line if blanks else None,
+            )
+        )
+    return results
+
+
+def narrative_table_agreement(facts: list[Fact]) -> list[CheckResult]:
+    """A figure the prose states and the table's 总计 for the same thing must be equal."""
+    table = {(f.section, f.category, f.applicant_type, f.metric): f for f in facts if f.source == "table"}
+    results = []
+    for fact in facts:
+        if fact.section != "narrative" or fact.category not in NARRATIVE_CELLS:
+            continue
+        cells = [table.get(key) for key in NARRATIVE_CELLS[fact.category]]
+        if not all(cells):
+            continue
+        results.append(
+            _finding(
+                "narrative_table_agreement",
+                "narrative",
+                [fact],
+                cells,
+                f"prose (line {fact.line}) vs table",
+                category=fact.category,
+            )
+        )
     return results
 
 

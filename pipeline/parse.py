@@ -16,6 +16,7 @@ from pipeline.extract.applications import extract_applications
 from pipeline.extract.common import Extraction
 from pipeline.extract.legacy import extract_legacy
 from pipeline.extract.metadata import agency_key, extract_metadata
+from pipeline.extract.narrative import extract_narrative
 from pipeline.extract.proactive import extract_proactive
 from pipeline.extract.review_litigation import extract_review_litigation
 from pipeline.extract.sections import rows_by_section
@@ -80,6 +81,7 @@ def _extract(document: Document, report: ParsedReport) -> None:
         for section, name in TABLE_NAMES.items():
             if section not in extractions:
                 report.errors.append(f"{name} ({section}) not found")
+        report.facts.extend(extract_narrative(document).facts)
     elif report.template == "legacy":
         legacy = extract_legacy(document, vocabulary)
         report.facts.extend(legacy.facts)

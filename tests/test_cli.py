@@ -68,11 +68,13 @@ def test_build_publishes_the_warehouse_and_prints_a_summary(tmp_path):
     assert result.stdout == ""
     summary = result.stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"build: 5 files \(0 quarantined\), 813 facts, 0 failed checks, [\d.]+ s -> .*warehouse\.duckdb", summary
+        r"build: 5 files \(0 quarantined\), 821 facts, 0 failed checks, [\d.]+ s -> .*warehouse\.duckdb", summary
     ), summary
     assert "parsed 5/5 files" in result.stderr  # progress
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
-        assert connection.sql("SELECT count(*) FROM facts").fetchall() == [(801 + 12,)]
+        assert connection.sql("SELECT count(*) FROM facts").fetchall() == [
+            (801 + 12 + 8,)
+        ]  # cells, 003 prose, narrative
 
 
 def test_build_explains_a_missing_raw_folder(tmp_path):

@@ -161,7 +161,7 @@ def test_blank_cells_count_as_zero_in_checks_and_are_named():
     ).facts
     check = next(c for c in run_checks(facts) if c.name == "applicant_sum")
     assert check.ok
-    assert "blank at line" in check.detail
+    assert "new_received/org_commercial blank (line 21) counted as 0" in check.detail
     text_cell = [
         replace(f, raw="约3", value=None, value_status=parse_value("约3").status) if f.applicant_type == "total" else f
         for f in facts

@@ -55,7 +55,7 @@ def test_kewei_2024_reaches_every_gold_cell_and_flags_what_it_inferred():
     failed = {(c.name, c.column) for c in report.checks if not c.ok}
     assert ("intake_balance", "total") in failed
     balance = next(c for c in report.checks if (c.name, c.column) == ("intake_balance", "total"))
-    assert "36 vs 35" in balance.detail and "blank at line 178" in balance.detail
+    assert "36 vs 35" in balance.detail and "carried_forward/total blank (line 178)" in balance.detail
     # inferences are said, not hidden
     assert report.status == "partial"
     assert any("row partial has no printed label; placed by template order" in e for e in report.errors)
