@@ -16,7 +16,7 @@ from pipeline.document import Paragraph, Table
 from pipeline.extract.metadata import extract_metadata
 from pipeline.facts import ParsedReport
 from pipeline.parse import parse_bytes, parse_file
-from pipeline.readers import UnsupportedFormat, read_document
+from pipeline.readers import UnsupportedFormat, read_document, sniff_format
 from pipeline.readers.docx import read_docx
 from pipeline.readers.html import read_html
 
@@ -328,3 +328,10 @@ def test_the_committed_fixtures_are_what_the_generator_makes(tmp_path, monkeypat
     generator.main()
     for name in ("000_as_html.html", "000_as_docx.docx"):
         assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name
+
+
+def test_a_saved_word_page_with_a_long_style_block_is_read_as_html():
+    page = (FIXTURES / "000_as_html.html").read_text(encoding="utf-8")
+    styled = page.replace("<head>", "<head><style>" + "p.MsoNormal { margin: 0cm; }\n" * 2000 + "</style>", 1)
+    assert styled != page and len(styled) > 40_000
+    assert sniff_format(styled) == "html"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.text import compact
 
@@ -24,6 +25,7 @@ class CellValue:
     unit: str | None = None  # a unit printed inside the cell (251000元)
 
 
+@lru_cache(maxsize=8192)  # cells repeat endlessly ("0", "\xa00"); CellValue is immutable, so sharing is safe
 def parse_value(raw: str) -> CellValue:
     text = compact(raw)
     if not text:

@@ -29,6 +29,7 @@ class UnsupportedFormat(ValueError):
 
 
 _HTML_TAG = re.compile(r"<\s*(?:html|body|table|tr|td|th|div|p|span|br)\b", re.IGNORECASE)
+_HTML_TAGS_NEEDED = 5
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
 _PIPE_RULE = re.compile(r"^\s*\|\s*:?-{3,}", re.MULTILINE)
 _TABLE_WORDS = ("申请人情况", "本年新收", "信息内容", "统计指标", "指标名称", "行政复议")
@@ -37,8 +38,8 @@ _LONG_LINE = 400
 
 def sniff_format(text: str) -> str:
     """html | markdown | flattened | text, from the decoded content."""
-    head = text[:20000]
-    if len(_HTML_TAG.findall(head)) >= 5:
+    # Word's saved pages open with tens of kilobytes of <style>: look through the whole text, stop early
+    if sum(1 for _, _ in zip(_HTML_TAG.finditer(text), range(_HTML_TAGS_NEEDED), strict=False)) >= _HTML_TAGS_NEEDED:
         return "html"
     if len(_PIPE_ROW.findall(text)) >= 3 and _PIPE_RULE.search(text):
         return "markdown"
