@@ -1,9 +1,7 @@
 """Crawled pages flattened to text: tables found by their labels, run-together digits split only when certain."""
 
-import json
-
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, GOLD_BLOCKS, GOLD_COLUMNS, GOLD_RESULTS, fact_cells, gold, gold_cells
 
 from pipeline.decode import decode_bytes
 from pipeline.document import Paragraph
@@ -24,28 +22,6 @@ from pipeline.readers.flattened import (
 PINGTAN = ["001_pingtan_2019", "003_pingtan_2021", "005_pingtan_2023", "007_pingtan_2025"]
 LEGACY = sorted(p.stem for p in (CORPUS / "raw").glob("L*.txt"))
 
-# Gold schema (tests/corpus/README.md) -> vocabulary codes, as /work/shared/tools/score.py maps them.
-GOLD_COLUMNS = [
-    "natural_person",
-    "org_commercial",
-    "org_research",
-    "org_social",
-    "org_legal_service",
-    "org_other",
-    "total",
-]
-GOLD_ROWS = {
-    "denied_law_forbidden": "denied_law_prohibited",
-    "denied_three_safety_one_stability": "denied_security_stability",
-    "denied_query_item": "denied_admin_query",
-    "not_processed_duplicate": "not_processed_repeat",
-    "not_processed_mass_repeat": "not_processed_excessive",
-    "other_no_fee": "other_fee_unpaid",
-    "total": "processed_total",
-}
-GOLD_BLOCKS = ["reconsideration", "litigation_direct", "litigation_after_reconsideration"]
-GOLD_METRICS = ["upheld", "corrected", "other", "pending", "total"]
-APPLICANT_COLUMNS = GOLD_COLUMNS  # table 3's columns as the template prints them
 
 # Synthetic pages: a crawler header, then one long line of prose and tables run together.
 PROSE = "本报告根据条例编制，所列数据的统计期限自2021年1月1日起至2021年12月31日止。" * 12  # over sniff's 400 chars
@@ -64,17 +40,6 @@ def parse_text(text: str) -> ParsedReport:
     return parse_bytes(text.encode("utf-8"), ParsedReport(file="page.txt"))
 
 
-def gold(stem: str) -> dict:
-    return json.loads((CORPUS / "gold" / f"{stem}.json").read_text(encoding="utf-8"))
-
-
-def same(want, got) -> bool:
-    """As the scorer compares: a blank in the report (null) accepts a missing value or 0."""
-    if want is None:
-        return got in (None, 0)
-    return got is not None and abs(float(want) - float(got)) < 1e-6
-
-
 # --- The corpus ---------------------------------------------------------------------------------------
 
 
@@ -88,22 +53,8 @@ def test_pingtan_reaches_every_gold_cell_of_tables_3_and_4(parsed, stem):
     report, want = parsed[stem], gold(stem)
     assert report.reader == "flattened"
     assert (report.year, report.template) == (want["year"], want["template"])
-    got = {(f.section, f.category, f.applicant_type, f.metric): f.value for f in report.facts}
-    misses = []
-    for row, values in want["table3"].items():
-        if want["template"] == "2019" and row in ("other_no_correction", "other_no_fee"):
-            continue
-        code = GOLD_ROWS.get(row, row)
-        if row == "other_other":
-            code = "other_total" if want["template"] == "2019" else "other_misc"
-        for column, value in zip(GOLD_COLUMNS, values, strict=True):
-            if not same(value, got.get(("applications", code, column, "count"))):
-                misses.append((code, column, value))
-    for index, value in enumerate(want["table4"]):
-        key = ("review_litigation", GOLD_BLOCKS[index // 5], None, GOLD_METRICS[index % 5])
-        if not same(value, got.get(key)):
-            misses.append((key, value))
-    assert misses == []
+    cells = fact_cells(report)
+    assert {key: cells[key].value for key in gold_cells(want)} == gold_cells(want)
     assert not [c for c in report.checks if not c.ok]  # the splits taken satisfy every sum
 
 
@@ -167,7 +118,7 @@ def test_an_ambiguous_split_is_refused_with_the_reason():
 
 def test_spaces_are_certain_boundaries():
     assert candidate_splits("0 0 00 00 0", 7).options == (("0",) * 7,)
-    rule = applicant_sum(APPLICANT_COLUMNS)
+    rule = applicant_sum(GOLD_COLUMNS)
     assert candidate_splits("230 000023", 7, rule).kept == (("23", "0", "0", "0", "0", "0", "23"),)
     assert ("2", "30", "0", "0", "0", "0", "23") in candidate_splits("230 000023", 7).splits
     assert candidate_splits("230000023", 7).possible > candidate_splits("230 000023", 7).possible
@@ -195,7 +146,7 @@ def test_signed_numbers_are_cells():
 
 
 def test_the_applicant_sum_picks_the_row_split():
-    rule = applicant_sum(APPLICANT_COLUMNS)
+    rule = applicant_sum(GOLD_COLUMNS)
     search = candidate_splits("640020470", 7, rule)
     assert search.possible > 1 and search.kept == (("64", "0", "0", "2", "0", "4", "70"),)
     assert split_reason(candidate_splits("11111111", 7, rule), "the sum") == (
@@ -206,7 +157,7 @@ def test_the_applicant_sum_picks_the_row_split():
 
 
 def test_the_block_sums_pick_the_table_4_split():
-    layout = [(block, metric) for block in GOLD_BLOCKS for metric in GOLD_METRICS]
+    layout = [(block, metric) for block in GOLD_BLOCKS for metric in GOLD_RESULTS]
     search = candidate_splits("25380363300630003", 15, block_sums(layout))
     assert search.possible > 1
     assert search.kept == (("25", "3", "8", "0", "36", "3", "3", "0", "0", "6", "3", "0", "0", "0", "3"),)
@@ -253,12 +204,12 @@ def table3(report: ParsedReport) -> dict:
 
 
 def test_the_column_sums_decide_rows_that_are_ambiguous_on_their_own():
-    rule = applicant_sum(APPLICANT_COLUMNS)
+    rule = applicant_sum(GOLD_COLUMNS)
     assert len(candidate_splits("110000011", 7, rule).kept) == 2  # 11,0,…,11 or 1,10,…,11
     report = parse_text(applications_page(granted="5000005", total="110000011", new="110000011"))
     got = table3(report)
-    assert [got[("processed_total", c)] for c in APPLICANT_COLUMNS] == [11, 0, 0, 0, 0, 0, 11]
-    assert [got[("new_received", c)] for c in APPLICANT_COLUMNS] == [11, 0, 0, 0, 0, 0, 11]
+    assert [got[("processed_total", c)] for c in GOLD_COLUMNS] == [11, 0, 0, 0, 0, 0, 11]
+    assert [got[("new_received", c)] for c in GOLD_COLUMNS] == [11, 0, 0, 0, 0, 0, 11]
     assert [e for e in report.errors if "table 3" in e] == [] and all(check.ok for check in report.checks)
 
 
