@@ -16,8 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.facts import ParsedReport
-
 log = logging.getLogger("pipeline")
 
 
@@ -26,11 +24,7 @@ def _parse(args: argparse.Namespace) -> int:
 
     written = 0
     for path in args.files:
-        try:
-            report = parse_file(path)
-        except Exception as err:  # a parser bug must not cost the other files their line
-            log.exception("%s: parser error", path)
-            report = ParsedReport(file=str(path), errors=[f"internal parser error: {type(err).__name__}: {err}"])
+        report = parse_file(path)
         if args.format == "jsonl":
             sys.stdout.write(json.dumps(report.to_contract(), ensure_ascii=False) + "\n")
         else:
@@ -50,7 +44,7 @@ def _build(args: argparse.Namespace) -> int:
     import duckdb
 
     from pipeline.definitions import JOB_NAME, build_definitions
-    from pipeline.warehouse import DATABASE_FILE
+    from pipeline.warehouse import DATABASE_FILE, run_summary
 
     raw_dir, warehouse_dir = Path(args.raw).resolve(), Path(args.warehouse).resolve()
     if not raw_dir.is_dir():
@@ -67,17 +61,12 @@ def _build(args: argparse.Namespace) -> int:
     if not result.success:
         log.error("build failed after %.1f s; the previous warehouse in %s is unchanged", seconds, warehouse_dir)
         return 1
-    connection = duckdb.connect(str(warehouse_dir / DATABASE_FILE), read_only=True)
-    try:
-        files, parsed, facts, failed_checks = connection.sql(
-            "SELECT count(*), count(*) FILTER (WHERE status <> 'failed'), coalesce(sum(n_facts), 0), "
-            "coalesce(sum(n_failed_checks), 0) FROM reports"
-        ).fetchall()[0]
-    finally:
-        connection.close()
+    with duckdb.connect(str(warehouse_dir / DATABASE_FILE), read_only=True) as connection:
+        summary = run_summary(connection.sql("SELECT status, n_facts, n_failed_checks FROM reports").to_arrow_table())
+    outcomes = ", ".join(f"{summary[status]} {status}" for status in ("ok", "partial", "failed", "skipped"))
     print(
-        f"build: {files} files ({files - parsed} quarantined), {facts} facts, {failed_checks} failed checks, "
-        f"{seconds:.1f} s -> {warehouse_dir / DATABASE_FILE}",
+        f"build: {summary['files']} files ({outcomes}), {summary['facts']} facts, "
+        f"{summary['failed_checks']} failed checks, {seconds:.1f} s -> {warehouse_dir / DATABASE_FILE}",
         file=sys.stderr,
     )
     return 0

@@ -22,6 +22,7 @@ class UnreadableFile(ValueError):
 class SourceText:
     text: str
     encoding: str
+    warnings: tuple[str, ...] = ()  # damage the decoding had to work around, each naming its lines
 
     @property
     def lines(self) -> list[str]:
@@ -77,6 +78,9 @@ def decode_bytes(data: bytes) -> SourceText:
     try:
         return _checked(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as utf8_error:
+        damaged = _mostly_utf8(data)
+        if damaged:
+            return damaged
         try:
             return _checked(data.decode("gb18030"), "gb18030")
         except UnicodeDecodeError:
@@ -85,6 +89,26 @@ def decode_bytes(data: bytes) -> SourceText:
                 f"not UTF-8, UTF-16 or GB18030 text: undecodable byte 0x{data[utf8_error.start]:02x} "
                 f"at line {line} (byte {utf8_error.start}); truncated or binary file?"
             ) from utf8_error
+
+
+# UTF-8 with a few broken bytes (a bad copy, a GBK fragment pasted in) must not be read as GB18030,
+# which would turn every Chinese character of the file into other characters without an error.
+_VALID_PER_BROKEN = 20
+_LISTED_LINES = 10
+
+
+def _mostly_utf8(data: bytes) -> SourceText | None:
+    """UTF-8 with its few undecodable bytes replaced by U+FFFD, and a warning naming their lines."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - broken
+    if not broken or multibyte < _VALID_PER_BROKEN * broken:
+        return None
+    lines = sorted({number for number, line in enumerate(_LINE_BREAK.split(text), start=1) if "\ufffd" in line})
+    listed = ", ".join(map(str, lines[:_LISTED_LINES])) + (" …" if len(lines) > _LISTED_LINES else "")
+    warning = f"mixed or broken encoding: bytes that are not UTF-8 on line(s) {listed} were replaced by U+FFFD"
+    source = _checked(text, "utf-8")
+    return SourceText(source.text, source.encoding, (warning,))
 
 
 def _checked(text: str, encoding: str) -> SourceText:

@@ -16,9 +16,9 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.checks import CHECK_NAMES
-from pipeline.parse import parse_file
+from pipeline.inventory import RawFile, parse_inventory, scan_raw_folder
 from pipeline.sql_models import SqlModel, load_models, run_model
-from pipeline.warehouse import Warehouse, list_report_files, report_id, report_tables, vocabulary_table
+from pipeline.warehouse import Warehouse, report_tables, run_summary, vocabulary_table
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_RAW_DIR = REPOSITORY / "data" / "raw"
@@ -61,22 +61,23 @@ def _table_metadata(table: pa.Table | pl.DataFrame) -> dict:
     }
 
 
-@dg.asset(group_name="ingest", description="The report files found in the raw folder (any format).")
+@dg.asset(group_name="ingest", description="Every file found in the raw folder (any format), skipped ones included.")
 def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     raw_dir = Path(warehouse.raw_dir).resolve()
-    files = list_report_files(raw_dir)
+    files = scan_raw_folder(raw_dir)
     store = warehouse.warehouse
     store.remove_stale_staging()
     manifest = pa.table(
         {
-            "report_id": [report_id(path, raw_dir) for path in files],
-            "path": [str(path) for path in files],
-            "size_bytes": [path.stat().st_size for path in files],
+            "report_id": [f.report_id for f in files],
+            "path": [str(f.path) for f in files],
+            "size_bytes": pa.array([f.size_bytes for f in files], pa.int64()),
+            "skip_reason": pa.array([f.skip_reason for f in files], pa.string()),
         }
     )
     store.staging(context.run.run_id).mkdir(parents=True, exist_ok=True)
     store.write_table(context.run.run_id, "raw_report_files", manifest, parquet=False)
-    context.log.info(f"{len(files)} report files in {raw_dir}")
+    context.log.info(f"{len(files)} files in {raw_dir}")
     return dg.MaterializeResult(metadata={**_table_metadata(manifest), "raw_dir": str(raw_dir)})
 
 
@@ -86,7 +87,7 @@ def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         dg.AssetSpec(name, deps=[raw_report_files], description=description)
         for name, description in (
             ("facts", "One row per report cell or prose figure, coded with the vocabulary."),
-            ("reports", "One row per input file: what was read and how it went."),
+            ("reports", "One row per input file, parsed or not: status and the reason for every problem."),
             ("check_results", "One row per consistency rule evaluated on a report."),
         )
     ],
@@ -95,22 +96,26 @@ def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 def parsed_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     store = warehouse.warehouse
     with store.connect(context.run.run_id) as connection:
-        manifest = connection.sql("SELECT report_id, path FROM raw_report_files ORDER BY report_id").fetchall()
+        manifest = connection.sql(
+            "SELECT report_id, path, size_bytes, skip_reason FROM raw_report_files ORDER BY report_id"
+        ).fetchall()
+    files = [RawFile(rid, Path(path), size, skip) for rid, path, size, skip in manifest]
     started = time.perf_counter()
     parsed = []
-    for index, (rid, path) in enumerate(manifest, start=1):
-        report = parse_file(path)
+    for index, (rid, report) in enumerate(parse_inventory(files), start=1):
         if report.status == "failed":
-            context.log.warning(f"{rid}: quarantined: {'; '.join(report.errors)}")
+            context.log.warning(f"{rid}: failed: {'; '.join(report.errors)}")
         parsed.append((rid, report))
-        if index % PROGRESS_EVERY == 0 or index == len(manifest):
-            context.log.info(f"parsed {index}/{len(manifest)} files ({time.perf_counter() - started:.1f} s)")
+        if index % PROGRESS_EVERY == 0 or index == len(files):
+            context.log.info(f"parsed {index}/{len(files)} files ({time.perf_counter() - started:.1f} s)")
     tables = report_tables(parsed)
     for name, table in tables.items():
         store.write_table(context.run.run_id, name, table)
-    statuses = pl.from_arrow(tables["reports"]).group_by("status").len().sort("status")
+    summary = run_summary(tables["reports"])
+    context.instance.add_run_tags(context.run.run_id, {f"summary/{key}": str(value) for key, value in summary.items()})
+    context.log.info("files " + ", ".join(f"{key} {value}" for key, value in summary.items()))
     for name, table in tables.items():
-        extra = {"files_by_status": _preview(statuses)} if name == "reports" else {}
+        extra = {"run_summary": summary} if name == "reports" else {}
         yield dg.MaterializeResult(asset_key=name, metadata={**_table_metadata(table), **extra})
 
 
@@ -177,6 +182,25 @@ def no_quarantined_files(context: dg.AssetCheckExecutionContext, warehouse: Ware
     )
 
 
+@dg.asset_check(asset="reports", description="One report per agency and year (identical copies are parsed once).")
+def one_report_per_agency_year(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    """Two different files for one agency-year: both are kept, and this names them for a person to decide."""
+    with warehouse.warehouse.connect(context.run.run_id) as connection:
+        duplicates = connection.sql(
+            "SELECT agency_id, year, count(*) AS files, string_agg(report_id, '; ' ORDER BY report_id) AS report_ids "
+            "FROM reports WHERE status <> 'skipped' AND agency_id IS NOT NULL AND year IS NOT NULL "
+            "GROUP BY agency_id, year HAVING count(*) > 1 ORDER BY agency_id, year"
+        ).pl()
+    return dg.AssetCheckResult(
+        passed=duplicates.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "agency_years": [f"{row['agency_id']} {row['year']}" for row in duplicates.iter_rows(named=True)],
+            "files": _preview(duplicates, rows=20),
+        },
+    )
+
+
 def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
     @dg.asset(
         name=model.name,
@@ -218,10 +242,14 @@ def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     )
 
 
+RETRIES = 2  # a failed refresh is retried (dagster.yaml enables run retries; this sets how often)
+
 refresh_warehouse = dg.define_asset_job(
     JOB_NAME,
     selection=dg.AssetSelection.all(),
-    description=("Parse every raw report, rebuild the warehouse tables and SQL models, audit, then publish."),
+    description="Parse every raw report, rebuild the warehouse tables and SQL models, audit, then publish.",
+    # every step again: a retry is a new run with its own staging area, so it must not reuse half a build
+    run_tags={"dagster/max_retries": str(RETRIES), "dagster/retry_strategy": "ALL_STEPS"},
 )
 
 nightly_refresh = dg.ScheduleDefinition(
@@ -233,6 +261,21 @@ nightly_refresh = dg.ScheduleDefinition(
 )
 
 
+@dg.run_failure_sensor(
+    name="refresh_failure_alert",
+    monitored_jobs=[refresh_warehouse],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes an ALERT line to the log when a refresh fails; the published warehouse is unchanged.",
+)
+def refresh_failure_alert(context: dg.RunFailureSensorContext) -> None:
+    """The alert of last resort: in the daemon's log and the UI. Mail or chat hooks belong here."""
+    retry = context.dagster_run.tags.get("dagster/retry_number", "0")
+    context.log.error(
+        f"ALERT: {JOB_NAME} run {context.dagster_run.run_id} failed (retry {retry} of {RETRIES}): "
+        f"{(context.failure_event.message or '').rstrip('.')}. The previous warehouse stays published."
+    )
+
+
 def build_definitions(raw_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> dg.Definitions:
     """The project's Definitions; folders default to $PIPELINE_RAW_DIR / $PIPELINE_WAREHOUSE_DIR or data/."""
     resource = WarehouseResource(
@@ -241,9 +284,10 @@ def build_definitions(raw_dir: str | Path | None = None, warehouse_dir: str | Pa
     )
     return dg.Definitions(
         assets=[raw_report_files, parsed_reports, vocabulary, *MODEL_ASSETS, warehouse],
-        asset_checks=[report_consistency, every_file_accounted_for, no_quarantined_files],
+        asset_checks=[report_consistency, every_file_accounted_for, no_quarantined_files, one_report_per_agency_year],
         jobs=[refresh_warehouse],
         schedules=[nightly_refresh],
+        sensors=[refresh_failure_alert],
         resources={"warehouse": resource},
         executor=dg.in_process_executor,
     )

@@ -42,7 +42,7 @@ class CheckResult:
 @dataclass
 class ParsedReport:
     file: str
-    status: str = "failed"  # ok | partial | failed
+    status: str = "failed"  # ok | partial | failed; skipped only in a build's accounting (see inventory.py)
     agency: str | None = None
     agency_id: str | None = None
     year: int | None = None

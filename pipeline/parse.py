@@ -7,6 +7,7 @@ In: a path. Out: `ParsedReport` with status `ok` (every expected table parsed cl
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 from pipeline.checks import run_checks
@@ -23,6 +24,8 @@ from pipeline.extract.sections import rows_by_section
 from pipeline.facts import ParsedReport
 from pipeline.readers import UnsupportedFormat, read_document
 from pipeline.vocabulary import load_vocabulary
+
+log = logging.getLogger(__name__)
 
 EXTRACTORS = {
     "proactive": extract_proactive,
@@ -50,9 +53,21 @@ def parse_bytes(data: bytes, report: ParsedReport) -> ParsedReport:
     except (UnreadableFile, UnsupportedFormat) as err:
         report.errors.append(str(err))
         return report
+    except Exception as err:  # a reader bug must cost this file only, never the run
+        return _internal_error(report, err)
     report.reader, report.encoding = document.reader, document.encoding
     report.errors.extend(document.notes)
-    _extract(document, report)
+    try:
+        _extract(document, report)
+    except Exception as err:  # an extractor bug: same
+        return _internal_error(report, err)
+    return report
+
+
+def _internal_error(report: ParsedReport, err: Exception) -> ParsedReport:
+    log.exception("%s: internal parser error", report.file)
+    report.status, report.facts, report.checks = "failed", [], []
+    report.errors.append(f"internal parser error (a bug, please report it with this file): {type(err).__name__}: {err}")
     return report
 
 
@@ -78,10 +93,13 @@ def _extract(document: Document, report: ParsedReport) -> None:
     if len(hints) > 1:
         report.errors.append("labels of both the 2019 and the 2021 template: template taken from table 3")
     if report.template in ("2019", "2021"):
+        narrative = extract_narrative(document).facts
+        report.facts.extend(narrative)
+        # 「本年度未收到政府信息公开申请」: agencies with no applications often leave table 3 out
+        no_applications = any(f.category == "applications_received" and f.value == 0 for f in narrative)
         for section, name in TABLE_NAMES.items():
-            if section not in extractions:
+            if section not in extractions and not (section == "applications" and no_applications):
                 report.errors.append(f"{name} ({section}) not found")
-        report.facts.extend(extract_narrative(document).facts)
     elif report.template == "legacy":
         legacy = extract_legacy(document, vocabulary)
         report.facts.extend(legacy.facts)

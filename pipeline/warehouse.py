@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -30,27 +31,13 @@ from pipeline.vocabulary import VOCABULARY_CSV
 
 DATABASE_FILE = "warehouse.duckdb"
 PARQUET_TABLES = ("facts", "reports", "check_results")
-REPORT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".text")
+
+
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 
 class WarehouseBusy(RuntimeError):
     """Another build is publishing into the same warehouse folder."""
-
-
-def list_report_files(raw_dir: Path) -> list[Path]:
-    """Every regular file under raw_dir except hidden ones; formats are told apart later, by content."""
-    if not raw_dir.is_dir():
-        raise FileNotFoundError(f"raw report folder not found: {raw_dir}")
-    return sorted(
-        path
-        for path in raw_dir.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
-    )
-
-
-def report_id(path: Path, raw_dir: Path) -> str:
-    """A report's id is its path relative to the raw folder: stable, readable, unique within a build."""
-    return path.relative_to(raw_dir).as_posix()
 
 
 def report_tables(reports: list[tuple[str, ParsedReport]]) -> dict[str, pa.Table]:
@@ -106,6 +93,17 @@ def report_tables(reports: list[tuple[str, ParsedReport]]) -> dict[str, pa.Table
     }
 
 
+def run_summary(reports: pa.Table) -> dict[str, int]:
+    """Files seen and what became of them, facts written, failed checks: the line a build ends with."""
+    statuses = reports.column("status").to_pylist()
+    return {
+        "files": len(statuses),
+        **{status: statuses.count(status) for status in ("ok", "partial", "failed", "skipped")},
+        "facts": sum(reports.column("n_facts").to_pylist()),
+        "failed_checks": sum(reports.column("n_failed_checks").to_pylist()),
+    }
+
+
 def vocabulary_table() -> pa.Table:
     options = pa_csv.ConvertOptions(strings_can_be_null=False, column_types={"templates": pa.string()})
     return pa_csv.read_csv(VOCABULARY_CSV, convert_options=options)
@@ -122,6 +120,8 @@ class Warehouse:
         return self.directory / DATABASE_FILE
 
     def staging(self, run_id: str) -> Path:
+        if not _RUN_ID.fullmatch(run_id):  # never let a name steer a path out of the warehouse folder
+            raise ValueError(f"not a run id: {run_id!r}")
         return self.directory / ".staging" / run_id
 
     def staged_database(self, run_id: str) -> Path:

@@ -68,12 +68,14 @@ def test_build_publishes_the_warehouse_and_prints_a_summary(tmp_path):
     assert result.stdout == ""
     summary = result.stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"build: 5 files \(0 quarantined\), 821 facts, 0 failed checks, [\d.]+ s -> .*warehouse\.duckdb", summary
+        r"build: 5 files \(5 ok, 0 partial, 0 failed, 0 skipped\), 822 facts, 0 failed checks, [\d.]+ s -> "
+        r".*warehouse\.duckdb",
+        summary,
     ), summary
     assert "parsed 5/5 files" in result.stderr  # progress
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
         assert connection.sql("SELECT count(*) FROM facts").fetchall() == [
-            (801 + 12 + 8,)
+            (801 + 12 + 9,)
         ]  # cells, 003 prose, narrative
 
 

@@ -22,8 +22,11 @@ def narrative(report: ParsedReport) -> dict[str, tuple]:
             sample("000_4c23b5825c9f94d7"),
             {"applications_received": (2, 13), "applications_carried_over": (2, 13), "fees_charged": (0, 416)},
         ),
-        # 「我办2021年共主动公开政府信息30条」 (line 12)
-        (sample("004_530efe4d9c71d4ab"), {"proactive_items": (30, 12), "fees_charged": (0, 436)}),
+        # 「我办2021年共主动公开政府信息30条」, 「本年度未收到政府信息公开申请。」 (both line 12)
+        (
+            sample("004_530efe4d9c71d4ab"),
+            {"proactive_items": (30, 12), "applications_received": (0, 12), "fees_charged": (0, 436)},
+        ),
         # PDF text wrapped mid-sentence: 「有 1 件涉及政府信息公开工作的行政复」/「议」 (line 19),
         # 「涉及的行政诉讼数为」/「0 件。」 (line 21),
         # 「全年收到政府信息公开申请 34 件，上年结转政府信息公开」/「申请 2 件」 (lines 42-43)

@@ -14,8 +14,10 @@ Every reader returns the same `Document`, so the extractors are shared by all fo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
-from pipeline.decode import decode_bytes
+from pipeline.decode import SourceText, decode_bytes
 from pipeline.document import Document
 from pipeline.readers.docx import read_docx
 from pipeline.readers.flattened import read_flattened
@@ -57,13 +59,15 @@ def read_document(data: bytes) -> Document:
     if data.startswith(b"%PDF"):
         raise UnsupportedFormat("a PDF: convert it to text or Markdown first; PDFs are not read directly")
     source = decode_bytes(data)
-    kind = sniff_format(source.text)
-    if kind == "text":
-        return read_text_dump(source.lines, encoding=source.encoding)
-    if kind == "html":
-        return read_html(source.text, encoding=source.encoding)
-    if kind == "markdown":
-        return read_markdown(source.lines, encoding=source.encoding)
-    if kind == "flattened":
-        return read_flattened(source.lines, encoding=source.encoding)
-    raise UnsupportedFormat(f"{kind} content: no reader for this format yet")
+    document = _READERS[sniff_format(source.text)](source)
+    if source.warnings:  # decoding damage is the file's problem too: keep it with the reader's notes
+        document = replace(document, notes=(*source.warnings, *document.notes))
+    return document
+
+
+_READERS: dict[str, Callable[[SourceText], Document]] = {
+    "text": lambda source: read_text_dump(source.lines, encoding=source.encoding),
+    "html": lambda source: read_html(source.text, encoding=source.encoding),
+    "markdown": lambda source: read_markdown(source.lines, encoding=source.encoding),
+    "flattened": lambda source: read_flattened(source.lines, encoding=source.encoding),
+}
