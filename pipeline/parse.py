@@ -83,13 +83,17 @@ def _extract(document: Document, report: ParsedReport) -> None:
     hints: set[str] = set()
     extractions: dict[str, Extraction] = {}
     for section, rows in rows_by_section(document, vocabulary).items():
-        extraction = EXTRACTORS[section](rows, vocabulary)
-        extractions[section] = extraction
+        extractions[section] = EXTRACTORS[section](rows, vocabulary)
+        hints |= extractions[section].template_hints
+
+    report.template = _template(hints, report.year)
+    if report.template == "legacy":
+        # a pre-2019 statistics table has rows like 行政复议数 that look like table 4's labels: without
+        # labels only the 2019/2021 templates print, these tables are read as legacy indicators below
+        extractions = {}
+    for extraction in extractions.values():
         report.facts.extend(extraction.facts)
         report.errors.extend(extraction.errors)
-        hints |= extraction.template_hints
-
-    report.template = _template(hints, report.year, bool(extractions))
     if len(hints) > 1:
         report.errors.append("labels of both the 2019 and the 2021 template: template taken from table 3")
     if report.template in ("2019", "2021"):
@@ -117,7 +121,7 @@ def _extract(document: Document, report: ParsedReport) -> None:
         report.status = "ok"
 
 
-def _template(hints: set[str], year: int | None, has_tables: bool) -> str | None:
+def _template(hints: set[str], year: int | None) -> str | None:
     """The template the labels show; the statistical year decides only when the labels are silent."""
     if len(hints) == 1:
         return next(iter(hints))
@@ -129,4 +133,4 @@ def _template(hints: set[str], year: int | None, has_tables: bool) -> str | None
         return "2021"
     if year >= 2019:
         return "2019"
-    return "legacy" if not has_tables else "2019"
+    return "legacy"

@@ -28,8 +28,13 @@ def nfkc(text: str) -> str:
 
 
 def compact(text: str) -> str:
-    """NFKC and no whitespace at all: the form used to search text for phrases."""
-    return _SPACES.sub("", nfkc(text))
+    """NFKC and no whitespace at all: the form used to search text for phrases.
+
+    Idempotent, so a compacted text (a narrative fact's raw) compacts to itself: taking a space out can
+    bring a letter and a combining mark together (NFKC turns ´ into a space and a combining acute), and
+    NFKC then joins them."""
+    squeezed = _SPACES.sub("", nfkc(text))
+    return squeezed if unicodedata.is_normalized("NFKC", squeezed) else nfkc(squeezed)
 
 
 def label_key(text: str) -> str:

@@ -3,16 +3,18 @@
 In: parsed reports. Out, in `<warehouse_dir>`: `facts.parquet`, `reports.parquet`, `check_results.parquet`
 and `warehouse.duckdb` (those tables, `vocabulary`, `build_info` and the SQL models).
 
-Every run builds in a private staging folder `<warehouse_dir>/.staging/<run_id>/`; `publish` then moves the
-finished files into place with `os.replace`, so an analyst holding the old DuckDB file open keeps a
-consistent snapshot, new connections see the new build, and a crash at any point before the rename
-leaves the previous warehouse untouched.
+Every run builds in a private staging folder `<warehouse_dir>/.staging/<run_id>/`; `publish` then moves it to
+`.versions/<run_id>/` and switches the symbolic link `.current` to it with one rename, through which the four
+names above are links. So the database and the Parquet files always come from the same build, an analyst holding
+the old DuckDB file open keeps a consistent snapshot, new connections see the new build, and a crash at any
+point leaves either the previous warehouse or the new one, whole (`Warehouse` describes the folder).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -20,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pyarrow as pa
@@ -111,9 +114,25 @@ def vocabulary_table() -> pa.Table:
 
 @dataclass(frozen=True)
 class Warehouse:
-    """The published warehouse folder and the staging area of each run that builds into it."""
+    """The published warehouse folder and the staging area of each run that builds into it.
+
+    warehouse.duckdb, facts.parquet,   symbolic links to `.current/<name>`: the names analysts open
+    reports.parquet, check_results.parquet
+    .current                           symbolic link to `.versions/<run_id>`: renaming a new one publishes
+    .versions/<run_id>/                the published build and the one before it
+    .staging/<run_id>/                 a run's private build; `.owner` in it is locked while the run lives
+    .publish.lock                      one publisher at a time; says which process holds it
+    """
 
     directory: Path
+
+    PUBLISHED_FILES: ClassVar[tuple[str, ...]] = (DATABASE_FILE, *(f"{name}.parquet" for name in PARQUET_TABLES))
+    CURRENT: ClassVar[str] = ".current"
+    VERSIONS: ClassVar[str] = ".versions"
+    OWNER_FILE: ClassVar[str] = ".owner"
+    LOCK_FILE: ClassVar[str] = ".publish.lock"
+    LOCK_WAIT_SECONDS: ClassVar[float] = 300.0
+    _claims: ClassVar[dict[Path, int]] = {}  # staging folders this process owns -> their locked `.owner`
 
     @property
     def database(self) -> Path:
@@ -124,13 +143,45 @@ class Warehouse:
             raise ValueError(f"not a run id: {run_id!r}")
         return self.directory / ".staging" / run_id
 
+    def claim(self, run_id: str) -> Path:
+        """The run's staging folder, created if need be and marked as in use by this process.
+
+        The mark is an exclusive `flock` on `<staging>/.owner`, held until the run publishes or discards or the
+        process ends. The kernel drops it when the process dies, however it dies (SIGKILL, the OOM killer), so
+        `remove_stale_staging` can tell a crashed run's leftovers from the folder of a build still going.
+        """
+        staging = self.staging(run_id)
+        if staging in self._claims:
+            return staging
+        deadline = time.monotonic() + 60
+        while True:
+            staging.mkdir(parents=True, exist_ok=True)
+            owner = staging / self.OWNER_FILE
+            descriptor = os.open(owner, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if os.fstat(descriptor).st_ino == os.stat(owner).st_ino:
+                    self._claims[staging] = descriptor
+                    return staging
+            except (BlockingIOError, FileNotFoundError):
+                pass  # a clean-up is removing (or just removed) the folder it took for stale: start again
+            os.close(descriptor)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"could not claim the staging folder {staging}: {owner} stays locked")
+            time.sleep(0.01)
+
+    def _release(self, staging: Path) -> None:
+        descriptor = self._claims.pop(staging, None)
+        if descriptor is not None:
+            os.close(descriptor)
+
     def staged_database(self, run_id: str) -> Path:
         """The run's private database, started from the published one so partial runs keep the rest."""
-        staged = self.staging(run_id) / DATABASE_FILE
-        if not staged.exists():
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            if self.database.exists():
-                shutil.copy2(self.database, staged)
+        staged = self.claim(run_id) / DATABASE_FILE
+        if not staged.exists() and self.database.exists():
+            copying = staged.with_name(DATABASE_FILE + ".copying")
+            shutil.copy2(self.database, copying)
+            os.replace(copying, staged)  # never a torn copy under the real name
         return staged
 
     @contextlib.contextmanager
@@ -145,15 +196,28 @@ class Warehouse:
 
     def write_table(self, run_id: str, name: str, table: pa.Table, parquet: bool = True) -> None:
         """Stage one table: as Parquet beside the database (if asked) and as a DuckDB table."""
+        staging = self.claim(run_id)
         if parquet:
-            pq.write_table(table, self.staging(run_id) / f"{name}.parquet", compression="zstd")
+            pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
         with self.connect(run_id) as connection:
             connection.register("incoming", table)
             connection.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
             connection.unregister("incoming")
 
+    def current_version(self) -> Path | None:
+        """The published build's folder `.versions/<run_id>`; None before the first publish."""
+        link = self.directory / self.CURRENT
+        return self.directory / os.readlink(link) if link.is_symlink() else None
+
     def publish(self, run_id: str) -> list[Path]:
-        """Move the run's staged files into the warehouse folder; the database goes last."""
+        """Swap the run's staged build in: the database and the Parquet files change together, in one rename.
+
+        Under the publish lock, the staged folder (its files flushed to disk) becomes `.versions/<run_id>/`, then
+        a new symbolic link is renamed over `.current`: that one rename publishes. A crash before it leaves the
+        previous build published, a crash after it the new one, never a mix. The published names are links
+        through `.current`, so readers holding old files keep their snapshot; the previous build is kept (a
+        reader may have just resolved a name to it), older ones and orphans of crashed publishes are deleted.
+        """
         staging = self.staging(run_id)
         staged_db = staging / DATABASE_FILE
         if not staged_db.exists():
@@ -161,41 +225,136 @@ class Warehouse:
         leftover_wal = staged_db.with_name(DATABASE_FILE + ".wal")
         if leftover_wal.exists():
             raise RuntimeError(f"{leftover_wal} exists: a connection to the staged database is still open")
-        published: list[Path] = []
         with self.lock():
-            for name in PARQUET_TABLES:
-                staged = staging / f"{name}.parquet"
-                if staged.exists():
-                    os.replace(staged, self.directory / staged.name)
-                    published.append(self.directory / staged.name)
-            os.replace(staged_db, self.database)
-            published.append(self.database)
-        shutil.rmtree(staging, ignore_errors=True)
-        return published
+            previous = self.current_version()
+            for name in PARQUET_TABLES:  # a partial run keeps the published Parquet files it did not rewrite
+                staged, published = staging / f"{name}.parquet", self.directory / f"{name}.parquet"
+                if not staged.exists() and published.exists():
+                    try:
+                        os.link(published.resolve(), staged)
+                    except OSError:
+                        shutil.copy2(published, staged)
+            for path in staging.iterdir():
+                if path.name != self.OWNER_FILE and path.is_file() and not path.is_symlink():
+                    self._fsync(path)
+            versions = self.directory / self.VERSIONS
+            versions.mkdir(exist_ok=True)
+            os.rename(staging, versions / run_id)
+            self._release(staging)
+            (versions / run_id / self.OWNER_FILE).unlink(missing_ok=True)
+            self._fsync(versions)
+            self._fsync(staging.parent)
+            self._link(self.CURRENT, f"{self.VERSIONS}/{run_id}")  # the switch
+            for name in self.PUBLISHED_FILES:  # no-ops once in place; from the flat layout, a one-time move
+                self._link(name, f"{self.CURRENT}/{name}")
+            self._fsync(self.directory)
+            keep = {run_id} | ({previous.name} if previous else set())
+            for folder in versions.iterdir():
+                if folder.name not in keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+        return [self.directory / name for name in self.PUBLISHED_FILES]
+
+    def _link(self, name: str, target: str) -> None:
+        """Make `<directory>/<name>` a symbolic link to target, atomically: a new link renamed over the entry."""
+        entry = self.directory / name
+        if entry.is_symlink() and os.readlink(entry) == target:
+            return
+        temporary = self.directory / ".staging" / f".{name.lstrip('.')}.link"  # leftovers stay out of sight
+        temporary.parent.mkdir(exist_ok=True)
+        temporary.unlink(missing_ok=True)
+        os.symlink(target, temporary)  # relative: resolved from where it ends up
+        os.replace(temporary, entry)
+
+    @staticmethod
+    def _fsync(path: Path) -> None:
+        """Flush a file's data or a folder's entries to disk, so a power cut cannot publish what is not there."""
+        descriptor = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
     def discard(self, run_id: str) -> None:
-        shutil.rmtree(self.staging(run_id), ignore_errors=True)
+        staging = self.staging(run_id)
+        shutil.rmtree(staging, ignore_errors=True)
+        self._release(staging)
 
-    def remove_stale_staging(self, older_than_seconds: float = 24 * 3600) -> None:
-        """Staging folders of runs that crashed long ago; recent ones may belong to a running build."""
+    def remove_stale_staging(self, older_than_seconds: float = 3600) -> list[Path]:
+        """Remove the staging folders of runs that are gone, and say which.
+
+        A run locks `<staging>/.owner` while it lives (see `claim`), so a folder whose lock this can take belongs
+        to a run whose process has ended: crashed, killed or exited after a failure. A folder locked by a live
+        process is never touched, however old. A folder without `.owner` (a run between creating its folder and
+        claiming it, or one from before owners were marked) goes only when older than `older_than_seconds`.
+        This relies on a run keeping one process for all its steps, as the job's in-process executor does.
+        """
         root = self.directory / ".staging"
+        removed: list[Path] = []
         if not root.is_dir():
-            return
+            return removed
         cutoff = time.time() - older_than_seconds
         for folder in root.iterdir():
-            if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
+            if folder.is_symlink() or not folder.is_dir() or folder in self._claims:
+                continue
+            try:
+                descriptor = os.open(folder / self.OWNER_FILE, os.O_RDWR)
+            except FileNotFoundError:
+                with contextlib.suppress(FileNotFoundError):
+                    if folder.stat().st_mtime < cutoff:
+                        shutil.rmtree(folder, ignore_errors=True)
+                        removed.append(folder)
+                continue
+            except OSError:
+                continue
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its run is still going
+            else:
+                shutil.rmtree(folder, ignore_errors=True)  # holding the lock: no claim can slip in meanwhile
+                removed.append(folder)
+            finally:
+                os.close(descriptor)
+        return removed
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """One publisher at a time per warehouse folder (CLI runs bypass Dagster's run queue)."""
+    def lock(self, timeout: float | None = None) -> Iterator[None]:
+        """One publisher at a time per warehouse folder (CLI runs bypass Dagster's run queue).
+
+        Publishing takes milliseconds, so a second publisher waits for the lock (up to `timeout` seconds,
+        LOCK_WAIT_SECONDS by default) instead of throwing its finished build away; if it gives up, WarehouseBusy
+        names the lock file and the process that holds it. The kernel releases the lock of a killed process.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / ".publish.lock").open("a+") as handle:
+        path = self.directory / self.LOCK_FILE
+        wait = self.LOCK_WAIT_SECONDS if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        with path.open("a+") as handle:
+            waiting = False
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError as err:
+                    if not waiting:
+                        handle.seek(0)
+                        logging.getLogger(__name__).warning(
+                            "waiting for the publish lock %s, held by %s", path, handle.read().strip() or "?"
+                        )
+                        waiting = True
+                    if time.monotonic() >= deadline:
+                        handle.seek(0)
+                        holder = handle.read().strip() or "another process"
+                        raise WarehouseBusy(
+                            f"another build is publishing into {self.directory}: the lock {path} is held by "
+                            f"{holder} (waited {wait:g} s); try again later"
+                        ) from err
+                    time.sleep(0.05)
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as err:
-                raise WarehouseBusy(f"another build is publishing into {self.directory}; try again later") from err
-            try:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+                handle.flush()
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

@@ -126,6 +126,8 @@ def _place_unlabelled_rows(codes: list[str | None], vocabulary: Vocabulary, resu
 
 def _fill_gaps(codes: list[str | None], order: list[str]) -> list[str | None] | None:
     position = {code: index for index, code in enumerate(order)}
+    if any(code is not None and code not in position and not code.endswith("_subtotal") for code in codes):
+        return None  # a labelled row this template does not have (2021's 其他处理 sub-rows in 2019's order)
     anchors = [(i, position[code]) for i, code in enumerate(codes) if code in position]
     if [slot for _, slot in anchors] != sorted({slot for _, slot in anchors}):
         return None  # labelled rows out of template order: no order to fill gaps from

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from pipeline.document import Cell, Document, Table
 from pipeline.extract.common import Extraction
-from pipeline.extract.values import parse_value
+from pipeline.extract.values import MAX_DIGITS, parse_value, to_number
 from pipeline.facts import Fact
 from pipeline.text import compact, nfkc
 from pipeline.vocabulary import Term, Vocabulary
@@ -222,6 +222,8 @@ def splits_of(digits: str, cumulative_first: bool = False) -> list[tuple[int, in
         first, second = digits[:cut], digits[cut:]
         if any(len(part) > 1 and part.startswith("0") for part in (first, second)):
             continue
+        if len(first) > MAX_DIGITS or len(second) > MAX_DIGITS:
+            continue
         this_year, cumulative = (int(second), int(first)) if cumulative_first else (int(first), int(second))
         if this_year <= cumulative:
             options.append((this_year, cumulative))
@@ -237,7 +239,11 @@ def _column_layout(columns_text: str) -> tuple[int, int]:
 
 def _options(numbers: list[str], n_columns: int, this_year: int) -> tuple[list[tuple[int, int | None]], str]:
     """The possible (this year, cumulative) readings of a row's numbers, or why there is none."""
+    if any(len(n) > 2 * MAX_DIGITS for n in numbers):
+        return [], f"a run of more than {2 * MAX_DIGITS} digits is no figure"
     if len(numbers) == n_columns:
+        if any(len(n) > MAX_DIGITS for n in numbers):
+            return [], f"a number of more than {MAX_DIGITS} digits is no figure"
         values = [int(n) for n in numbers]
         cumulative = values[1 - this_year] if n_columns == 2 else None
         return [(values[this_year], cumulative)], ""
@@ -502,6 +508,8 @@ def prose_facts(texts: list[tuple[_Text, list[tuple[int, int]]]], vocabulary: Vo
                 metric, unit = _metric_and_unit(term) if term else ("count", None)
                 if match.re.groups:
                     value = _number(match[1])
+                    if value is None:
+                        continue  # digits too long to be a figure
                     printed_unit = match[2] if match.re.groups > 1 else None
                     value = _convert(value, printed_unit, unit) if unit else value
                     at = begin + match.start(1)
@@ -515,8 +523,9 @@ def prose_facts(texts: list[tuple[_Text, list[tuple[int, int]]]], vocabulary: Vo
     return facts
 
 
-def _number(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
+def _number(text: str) -> int | float | None:
+    digits, point, fraction = text.partition(".")
+    return to_number(digits, point + fraction)
 
 
 # ---------------------------------------------------------------------------------------------------

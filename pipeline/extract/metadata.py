@@ -15,8 +15,13 @@ _TITLE = re.compile(
     r"^(?:(?P<year_before>(?:19|20)\d{2})年度?)?(?P<agency>.*?)(?:(?P<year_after>(?:19|20)\d{2})年度?)?"
     r"(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
 )
+# crawler header blocks label the title: 「标题: 2019年X政府信息公开工作年度报告」
+_CRAWLER_LABEL = re.compile(r"^(?:标题|题目|title)[:：]", re.IGNORECASE)
 _TITLE_END = re.compile(r"(?:报告|年报)")
-_SKIP_LINE = re.compile(r"^(?:附件\d*|附件[一二三四五六七八九十]+|\[bookmark:[^\]]*\])$")
+# lines before a title that are not part of it: 附件1, a converter's 正文, a Word bookmark, a site's breadcrumb
+_SKIP_LINE = re.compile(
+    r"^(?:附件\d*|附件[一二三四五六七八九十]+|正文|\[bookmark:[^\]]*\])$|^(?:当前位置|您的位置|您现在的位置)[:：]"
+)
 _PERIOD = re.compile(r"统计期限?(?:为|是)?自?((?:19|20)\d{2})年\d{1,2}月\d{1,2}日")
 _TRAILING_BRACKETS = re.compile(r"^(?P<name>.+?)(?P<alias>[（(][^（）()]+[)）])$")
 # 「根据…各部门…年度报告汇总/编制」 or 「汇总…各有关单位…」: a summary of many agencies, never to be summed with them
@@ -48,7 +53,7 @@ def _title(lines: list[str]) -> tuple[re.Match[str] | None, int]:
             continue
         if len(text) > _MAX_TITLE_CHARS and not _TITLE_END.search(text):
             break
-        candidates.append((text, number))
+        candidates.append((_CRAWLER_LABEL.sub("", text), number))
         joined = "".join(t for t, _ in candidates[-_MAX_TITLE_LINES:])
         for start in range(len(candidates[-_MAX_TITLE_LINES:])):
             tail = "".join(t for t, _ in candidates[-_MAX_TITLE_LINES:][start:])
@@ -73,7 +78,7 @@ def extract_metadata(lines: list[str]) -> Metadata:
     agency = alias = None
     year = year_line = None
     if match:
-        agency = re.sub(r"^(?:标题|题目|title)[:：]", "", match["agency"], flags=re.IGNORECASE)
+        agency = match["agency"]
         bracketed = _TRAILING_BRACKETS.match(agency)
         if bracketed:
             agency, alias = bracketed["name"], bracketed["alias"][1:-1]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import re
 
-from pipeline.document import Document
+from pipeline.document import Document, Table
 from pipeline.extract.common import Extraction
+from pipeline.extract.values import to_number
 from pipeline.facts import Fact
 from pipeline.text import compact
 
@@ -77,28 +78,41 @@ _COMPILED = tuple(
 _SENTENCE_END = re.compile(r"[。；;]")
 
 
-def _number(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
+def _number(text: str) -> int | float | None:
+    digits, point, fraction = text.partition(".")
+    return to_number(digits, point + fraction)
 
 
-def _prose(document: Document) -> tuple[str, list[int], list[int]]:
-    """All prose joined (converters wrap lines mid-sentence), with where each paragraph starts."""
-    texts = [compact(p.text) for p in document.paragraphs]
-    offsets = [sum(len(t) for t in texts[:i]) for i in range(len(texts))]
-    return "".join(texts), offsets, [p.line for p in document.paragraphs]
+def _prose(document: Document) -> tuple[str, list[int], list[int], set[int]]:
+    """All prose joined (converters wrap lines mid-sentence), with where each paragraph starts and its line,
+    and where a table stood between two paragraphs: a sentence never runs across a table."""
+    texts: list[str] = []
+    offsets: list[int] = []
+    lines: list[int] = []
+    breaks: set[int] = set()
+    length = 0
+    for block in document.blocks:
+        if isinstance(block, Table):
+            breaks.add(length)
+            continue
+        offsets.append(length)
+        lines.append(block.line)
+        texts.append(compact(block.text))
+        length += len(texts[-1])
+    return "".join(texts), offsets, lines, breaks
 
 
 def extract_narrative(document: Document) -> Extraction:
     """The first statement of each figure in reading order (later mentions usually restate or break down).
 
-    `raw` is the sentence (from the previous 。 or ；, so a heading before it may come along) with
+    `raw` is the sentence (from the previous 。 or ； or table, so a heading before it may come along) with
     whitespace removed and full-width forms normalised; `line` is the line the number stands on.
     """
     result = Extraction()
-    joined, offsets, lines = _prose(document)
+    joined, offsets, lines, breaks = _prose(document)
     found: set[str] = set()
     begin = 0
-    for end in [m.end() for m in _SENTENCE_END.finditer(joined)] + [len(joined)]:
+    for end in sorted({m.end() for m in _SENTENCE_END.finditer(joined)} | breaks | {len(joined)}):
         sentence = joined[begin:end]
         for category, metric, unit, patterns in _COMPILED:
             if category in found:
@@ -110,6 +124,8 @@ def extract_narrative(document: Document) -> Extraction:
                 at = begin + match.start(1 if pattern.groups else 0)
                 paragraph = bisect.bisect_right(offsets, at) - 1
                 value = _number(match.group(1)) if pattern.groups else 0
+                if value is None:
+                    continue  # digits too long to be a figure
                 result.facts.append(
                     Fact(
                         "narrative", category, None, metric, value, unit, "number", sentence, lines[paragraph], "prose"

@@ -41,6 +41,9 @@ _DEFAULT_MAIN_PART = "word/document.xml"
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MARKUP_COMPATIBILITY = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _SPACES = re.compile(r"[ \t\r\n\f]+")
+# Word allows 63 columns; a damaged gridSpan or gridBefore (w:val="999999999") must not build a grid that
+# fills the memory. The cap browsers put on an HTML colspan (readers/html.py) does for both.
+_MAX_COLUMNS = 1000
 # What a damaged archive raises: bad headers or directory, corrupt deflate data, truncation, odd methods.
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
 
@@ -213,8 +216,9 @@ def _property(element: etree._Element, properties: str, name: str) -> etree._Ele
 
 
 def _int_value(element: etree._Element | None, w: _Names, default: int) -> int:
+    """A count of grid columns (gridSpan, gridBefore), between 0 and _MAX_COLUMNS."""
     try:
-        return max(int(element.get(w.val)), 0) if element is not None else default
+        return min(max(int(element.get(w.val)), 0), _MAX_COLUMNS) if element is not None else default
     except (TypeError, ValueError):
         return default
 
