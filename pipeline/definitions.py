@@ -66,7 +66,8 @@ def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     raw_dir = Path(warehouse.raw_dir).resolve()
     files = scan_raw_folder(raw_dir)
     store = warehouse.warehouse
-    store.remove_stale_staging()
+    for folder in store.remove_stale_staging():
+        context.log.info(f"removed the staging folder of a run that died: {folder}")
     manifest = pa.table(
         {
             "report_id": [f.report_id for f in files],
@@ -225,7 +226,10 @@ MODEL_ASSETS = [_model_asset(model) for model in load_models()]
 @dg.asset(
     group_name="publish",
     deps=[*MODEL_ASSETS, "facts", "reports", "check_results", vocabulary],
-    description="Publishes the run's staged warehouse: Parquet files and warehouse.duckdb, swapped in atomically.",
+    description=(
+        "Publishes the run's staged warehouse: Parquet files and warehouse.duckdb, swapped in atomically. "
+        "Only this asset publishes: include it when materialising a subset, or the run's work stays staged."
+    ),
 )
 def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     store = warehouse.warehouse

@@ -86,19 +86,13 @@ def _unreadable(path: Path, err: OSError) -> str:
 
 
 def parse_inventory(files: Iterable[RawFile], max_bytes: int | None = None) -> Iterator[tuple[str, ParsedReport]]:
-    """Parse each file once; yields every file's report in the order given.
-
-    Of identical files the first regular one is parsed (a symbolic link is the copy, not the original).
-    """
+    """Parse each file once, yielding each report as soon as it is done: regular files in the order given,
+    then symbolic links, so that of identical files a regular one is the original and a link the copy."""
     limit = max_file_bytes() if max_bytes is None else max_bytes
     files = list(files)
-    order = sorted(range(len(files)), key=lambda i: (files[i].path.is_symlink(), i))
     first_with_content: dict[str, str] = {}
-    reports: dict[int, ParsedReport] = {}
-    for index in order:
-        reports[index] = _account(files[index], limit, first_with_content)
-    for index, raw_file in enumerate(files):
-        yield raw_file.report_id, reports.pop(index)
+    for raw_file in sorted(files, key=lambda f: f.path.is_symlink()):  # stable: keeps the order otherwise
+        yield raw_file.report_id, _account(raw_file, limit, first_with_content)
 
 
 def _account(raw_file: RawFile, limit: int, first_with_content: dict[str, str]) -> ParsedReport:

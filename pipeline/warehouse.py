@@ -1,7 +1,7 @@
 """Step 5: ParsedReports -> Parquet files and a DuckDB warehouse, published atomically.
 
 In: parsed reports. Out, in `<warehouse_dir>`: `facts.parquet`, `reports.parquet`, `check_results.parquet`
-and `warehouse.duckdb` (those tables, `vocabulary`, `build_info` and the SQL models).
+and `warehouse.duckdb` (those tables, `raw_report_files`, `vocabulary` and the SQL models).
 
 Every run builds in a private staging folder `<warehouse_dir>/.staging/<run_id>/`; `publish` then moves it to
 `.versions/<run_id>/` and switches the symbolic link `.current` to it with one rename, through which the four
