@@ -32,7 +32,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from pipeline.document import Cell, Document, Table
+from pipeline.document import Cell, Document, Paragraph, Table
 from pipeline.extract.common import Extraction
 from pipeline.extract.values import MAX_DIGITS, parse_value, to_number
 from pipeline.facts import Fact
@@ -197,13 +197,18 @@ def _normalise(source: str, first_line: int, keep_spaces: bool) -> _Text:
 
 
 def _paragraph_texts(document: Document) -> list[tuple[str, int]]:
-    """Paragraph texts with their first line; paragraphs a reader cut out of one source line are rejoined."""
+    """Paragraph texts with their first line; paragraphs a reader cut out of one source line are rejoined
+    (a line break in a Word paragraph), but not across a table between them: no sentence runs over a table."""
     merged: list[tuple[str, int]] = []
-    for paragraph in document.paragraphs:
-        if merged and merged[-1][1] == paragraph.line:
-            merged[-1] = (merged[-1][0] + " " + paragraph.text, paragraph.line)
+    previous = None  # the block before this one
+    for block in document.blocks:
+        if isinstance(block, Table):
+            pass
+        elif isinstance(previous, Paragraph) and previous.line == block.line:
+            merged[-1] = (merged[-1][0] + " " + block.text, block.line)
         else:
-            merged.append((paragraph.text, paragraph.line))
+            merged.append((block.text, block.line))
+        previous = block
     return merged
 
 

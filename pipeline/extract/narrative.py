@@ -85,20 +85,24 @@ def _number(text: str) -> int | float | None:
 
 def _prose(document: Document) -> tuple[str, list[int], list[int], set[int]]:
     """All prose joined (converters wrap lines mid-sentence), with where each paragraph starts and its line,
-    and where a table stood between two paragraphs: a sentence never runs across a table."""
+    and where a sentence ends without a 。: where a table stood between two paragraphs, and where a paragraph
+    ending in a digit meets one starting with one (「…总金额为0」, 「1.…」), so no number runs across them."""
     texts: list[str] = []
     offsets: list[int] = []
     lines: list[int] = []
     breaks: set[int] = set()
-    length = 0
+    length, last = 0, ""  # last: the last character of the prose so far
     for block in document.blocks:
         if isinstance(block, Table):
             breaks.add(length)
             continue
+        text = compact(block.text)
+        if text[:1].isdigit() and last.isdigit():
+            breaks.add(length)
         offsets.append(length)
         lines.append(block.line)
-        texts.append(compact(block.text))
-        length += len(texts[-1])
+        texts.append(text)
+        length, last = length + len(text), text[-1:] or last
     return "".join(texts), offsets, lines, breaks
 
 
