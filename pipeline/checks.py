@@ -18,9 +18,10 @@ Subtotal rows and the 法人或其他组织 subtotal column stay out of every su
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from pipeline.facts import CheckResult, Fact
-from pipeline.vocabulary import load_vocabulary
+from pipeline.vocabulary import Vocabulary, load_vocabulary
 
 CHECK_NAMES = (
     "intake_balance",
@@ -90,9 +91,14 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
+@cache
+def _applications_groups(vocabulary: Vocabulary) -> dict[str, str]:
+    """Table 3 code -> its group code (granted, denied, …)."""
+    return {t.code: t.group_code for t in vocabulary.terms if t.section == "applications"}
+
+
 def run_checks(facts: list[Fact]) -> list[CheckResult]:
-    vocabulary = load_vocabulary()
-    group_of = {t.code: t.group_code for t in vocabulary.terms if t.section == "applications"}
+    group_of = _applications_groups(load_vocabulary())
     cell = {(f.category, f.applicant_type): f for f in facts if f.section == "applications" and f.source == "table"}
     rows = list(dict.fromkeys(category for category, _ in cell))
     columns = [c for c in dict.fromkeys(column for _, column in cell) if c != "org_subtotal"]

@@ -101,7 +101,7 @@ def _mostly_utf8(data: bytes) -> SourceText | None:
     """UTF-8 with its few undecodable bytes replaced by U+FFFD, and a warning naming their lines."""
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - broken
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - broken
     if not broken or multibyte < _VALID_PER_BROKEN * broken:
         return None
     lines = sorted({number for number, line in enumerate(_LINE_BREAK.split(text), start=1) if "\ufffd" in line})
@@ -111,10 +111,14 @@ def _mostly_utf8(data: bytes) -> SourceText | None:
     return SourceText(source.text, source.encoding, (warning,))
 
 
+# Control characters that have no place in text: below 32, except tab, line feed, vertical tab, form feed, return
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _checked(text: str, encoding: str) -> SourceText:
     """Reject binary content that happens to decode (NULs, control characters)."""
     sample = text[:20000]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
+    controls = len(_CONTROLS.findall(sample))
     if "\x00" in sample or controls > max(10, len(sample) // 100):
         line = text.count("\n", 0, next((i for i, ch in enumerate(sample) if ord(ch) < 9), 0)) + 1
         raise UnreadableFile(f"binary content, not a text report (control characters from line {line})")

@@ -1,6 +1,19 @@
 """Dagster wiring, thin on purpose: every step lives in its own module and is only called here.
 
-    raw_report_files -> facts, reports, check_results -> (vocabulary) -> SQL models -> warehouse
+    raw_report_files -> parse_cache -> facts, reports, check_results -> (vocabulary) -> SQL models -> warehouse
+    divisions, agency_aliases (data/reference/) -> agencies, agency_names (built with reports, pipeline/agencies.py)
+    SQL models -> trends_report (report.html, pipeline/report_page.py) -> warehouse
+
+Checks: the parser's rules per report (`report_consistency`), the accounting of raw files, and one check per
+cross-report quality model (`sql/quality_*.sql`: continuity, duplicates, missing years, prose vs table) listing
+the offending agency-years.
+
+Incremental (pipeline/scan.py, cache.py, load.py): the first step that runs makes the run's plan (scan the raw
+folder, compare the input fingerprint with the published build's); when nothing changed, every step returns at
+once and nothing is published. `parse_cache` is partitioned by the first hex digit of the content hash, with a
+single-run backfill policy: the schedule and `python -m pipeline build` run all 16 partitions in one run (one
+step, a process pool inside); a cluster can instead run `parse_partitions` one partition per run (see
+docs/operations.md), and a refresh after it finds everything cached.
 
 Each run builds into its own staging database (`Warehouse.staging`), the asset checks audit it, and the
 `warehouse` asset publishes it atomically at the end. `dagster dev` / `dg dev` from the repository root
@@ -9,22 +22,33 @@ load `defs`; `python -m pipeline build` runs the same job in process with other 
 
 import os
 import time
+import warnings
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.agencies import aliases_table, divisions_table, load_aliases
+from pipeline.cache import parser_version, workers
 from pipeline.checks import CHECK_NAMES
-from pipeline.inventory import RawFile, parse_inventory, scan_raw_folder
+from pipeline.load import HASH_PREFIXES, RunPlan, build_tables, drop_plan, parse_missing, plan_run, record_state
+from pipeline.report_page import CHARTS_BY_ASSET, REPORT_QUERIES_READ, chart_metadata, write_page
 from pipeline.sql_models import SqlModel, load_models, run_model
-from pipeline.warehouse import Warehouse, report_tables, run_summary, vocabulary_table
+from pipeline.warehouse import REPORT_PAGE, Warehouse, run_summary, vocabulary_table
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_RAW_DIR = REPOSITORY / "data" / "raw"
 DEFAULT_WAREHOUSE_DIR = REPOSITORY / "data" / "warehouse"
 JOB_NAME = "refresh_warehouse"
-PROGRESS_EVERY = 100
+PARSE_JOB_NAME = "parse_partitions"
+HASH_PARTITIONS = dg.StaticPartitionsDefinition(list(HASH_PREFIXES))
+# every partition in one run: the tags the schedule and the CLI put on a refresh
+ALL_PARTITIONS_TAGS = {
+    "dagster/asset_partition_range_start": HASH_PREFIXES[0],
+    "dagster/asset_partition_range_end": HASH_PREFIXES[-1],
+}
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -37,6 +61,14 @@ class WarehouseResource(dg.ConfigurableResource):
     def warehouse(self) -> Warehouse:
         return Warehouse(Path(self.warehouse_dir).resolve())
 
+    def plan(self, context) -> RunPlan:
+        """The run's plan (made by whichever step asks first): what the raw folder holds, and whether anything
+        changed since the published build."""
+        plan = plan_run(self.warehouse, context.run.run_id, Path(self.raw_dir).resolve())
+        for folder in plan.removed_staging:
+            context.log.info(f"removed the staging folder of a run that died: {folder}")
+        return plan
+
 
 def _preview(table: pa.Table | pl.DataFrame, rows: int = 5) -> dg.MetadataValue:
     frame = table if isinstance(table, pl.DataFrame) else pl.from_arrow(table)
@@ -48,6 +80,25 @@ def _preview(table: pa.Table | pl.DataFrame, rows: int = 5) -> dg.MetadataValue:
         tbl_hide_column_data_types=True,
     ):
         return dg.MetadataValue.md(str(frame.head(rows)))
+
+
+def _relation_metadata(connection, name: str, descriptions: dict[str, str] | None = None) -> dict:
+    """Row count, schema (with the documented column descriptions) and preview of a table, without reading it whole."""
+    (rows,) = connection.sql(f'SELECT count(*) FROM "{name}"').fetchall()[0]
+    columns = connection.sql(f'DESCRIBE "{name}"').fetchall()
+    descriptions = descriptions or {}
+    return {
+        "dagster/row_count": rows,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(column[0], column[1], description=descriptions.get(column[0])) for column in columns
+            ]
+        ),
+        "preview": _preview(connection.sql(f'SELECT * FROM "{name}" LIMIT 5').pl()),
+    }
+
+
+UNCHANGED = "nothing changed since the published build: it stays as it is"
 
 
 def _table_metadata(table: pa.Table | pl.DataFrame) -> dict:
@@ -63,66 +114,138 @@ def _table_metadata(table: pa.Table | pl.DataFrame) -> dict:
 
 @dg.asset(group_name="ingest", description="Every file found in the raw folder (any format), skipped ones included.")
 def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    raw_dir = Path(warehouse.raw_dir).resolve()
-    files = scan_raw_folder(raw_dir)
-    store = warehouse.warehouse
-    for folder in store.remove_stale_staging():
-        context.log.info(f"removed the staging folder of a run that died: {folder}")
-    manifest = pa.table(
-        {
-            "report_id": [f.report_id for f in files],
-            "path": [str(f.path) for f in files],
-            "size_bytes": pa.array([f.size_bytes for f in files], pa.int64()),
-            "skip_reason": pa.array([f.skip_reason for f in files], pa.string()),
+    plan = warehouse.plan(context)
+    scan = plan.scan
+    context.log.info(f"{scan.num_rows} files in {Path(warehouse.raw_dir).resolve()}")
+    if plan.unchanged:
+        context.log.info(UNCHANGED)
+    else:
+        context.log.info(f"changed since the published build: {', '.join(plan.changed)}")
+    return dg.MaterializeResult(
+        metadata={
+            **_table_metadata(scan.select(["report_id", "path", "size_bytes", "content_hash", "skip_reason"])),
+            "raw_dir": str(Path(warehouse.raw_dir).resolve()),
+            "unchanged": plan.unchanged,
         }
     )
-    store.staging(context.run.run_id).mkdir(parents=True, exist_ok=True)
-    store.write_table(context.run.run_id, "raw_report_files", manifest, parquet=False)
-    context.log.info(f"{len(files)} files in {raw_dir}")
-    return dg.MaterializeResult(metadata={**_table_metadata(manifest), "raw_dir": str(raw_dir)})
+
+
+# BackfillPolicy is "beta" in Dagster 1.13; the single-run policy is what lets one run take every partition
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+
+
+@dg.asset(
+    group_name="parsed",
+    deps=[raw_report_files],
+    partitions_def=HASH_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Parse results of every raw file, cached by content hash and parser version under <warehouse>/.cache/ "
+        "(pipeline/cache.py): files already parsed by this parser are not parsed again. Partitioned by the first "
+        "hex digit of the content hash; one run can take any range of partitions (a process pool inside)."
+    ),
+)
+def parse_cache(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    plan = warehouse.plan(context)
+    partitioned = context.has_partition_key or context.has_partition_key_range
+    prefixes = context.partition_keys if partitioned else list(HASH_PREFIXES)  # unpartitioned run: all of them
+    if plan.unchanged:
+        return dg.MaterializeResult(metadata={"parsed": 0, "unchanged": True, "parser_version": parser_version()})
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        context.log.info(f"parsed {done}/{total} files ({time.perf_counter() - started:.1f} s)")
+
+    summary = parse_missing(warehouse.warehouse, plan.scan, prefixes, progress)
+    context.log.info(f"parsed {summary.parsed} files into the cache ({workers()} processes), partitions {prefixes}")
+    return dg.MaterializeResult(
+        metadata={
+            "parsed": summary.parsed,
+            "statuses": summary.statuses,
+            "not_cached": len(summary.problems),
+            "parser_version": parser_version(),
+            "partitions": ",".join(prefixes),
+        }
+    )
+
+
+@dg.asset(group_name="reference", description="GB/T 2260 divisions, valid years (data/reference/divisions.csv).")
+def divisions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    table = divisions_table()
+    if warehouse.plan(context).unchanged:
+        return dg.MaterializeResult(metadata={**_table_metadata(table), "unchanged": True})
+    warehouse.warehouse.write_table(context.run.run_id, "divisions", table, parquet=False)
+    return dg.MaterializeResult(metadata=_table_metadata(table))
+
+
+@dg.asset(group_name="reference", description="The curated agency alias table (data/reference/agency_aliases.csv).")
+def agency_aliases(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    table = aliases_table(load_aliases())  # a bad row stops the run here, naming the file and line
+    if warehouse.plan(context).unchanged:
+        return dg.MaterializeResult(metadata={**_table_metadata(table), "unchanged": True})
+    warehouse.warehouse.write_table(context.run.run_id, "agency_aliases", table, parquet=False)
+    return dg.MaterializeResult(metadata=_table_metadata(table))
 
 
 @dg.multi_asset(
     group_name="parsed",
     specs=[
-        dg.AssetSpec(name, deps=[raw_report_files], description=description)
-        for name, description in (
-            ("facts", "One row per report cell or prose figure, coded with the vocabulary."),
-            ("reports", "One row per input file, parsed or not: status and the reason for every problem."),
-            ("check_results", "One row per consistency rule evaluated on a report."),
-        )
+        *(
+            dg.AssetSpec(name, deps=[raw_report_files, parse_cache], description=description)
+            for name, description in (
+                ("facts", "One row per report cell or prose figure, coded with the vocabulary."),
+                ("reports", "One row per input file, parsed or not: status and the reason for every problem."),
+                ("check_results", "One row per consistency rule evaluated on a report."),
+            )
+        ),
+        *(
+            dg.AssetSpec(name, deps=[raw_report_files, divisions, agency_aliases], description=description)
+            for name, description in (
+                ("agencies", "One row per canonical agency: region, level, type, years (pipeline/agencies.py)."),
+                ("agency_names", "One row per agency and name as printed, with the years each name was used."),
+            )
+        ),
     ],
     can_subset=False,
 )
 def parsed_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    store = warehouse.warehouse
-    with store.connect(context.run.run_id) as connection:
-        manifest = connection.sql(
-            "SELECT report_id, path, size_bytes, skip_reason FROM raw_report_files ORDER BY report_id"
-        ).fetchall()
-    files = [RawFile(rid, Path(path), size, skip) for rid, path, size, skip in manifest]
-    started = time.perf_counter()
-    parsed = []
-    for index, (rid, report) in enumerate(parse_inventory(files), start=1):
-        if report.status == "failed":
-            context.log.warning(f"{rid}: failed: {'; '.join(report.errors)}")
-        parsed.append((rid, report))
-        if index % PROGRESS_EVERY == 0 or index == len(files):
-            context.log.info(f"parsed {index}/{len(files)} files ({time.perf_counter() - started:.1f} s)")
-    tables = report_tables(parsed)
-    for name, table in tables.items():
-        store.write_table(context.run.run_id, name, table)
-    summary = run_summary(tables["reports"])
-    context.instance.add_run_tags(context.run.run_id, {f"summary/{key}": str(value) for key, value in summary.items()})
+    """Loads the cached parse results into the run's staged database (pipeline/load.py): only what changed when
+    the published build allows it, everything otherwise; Parquet beside it."""
+    store, run_id = warehouse.warehouse, context.run.run_id
+    plan = warehouse.plan(context)
+    names = ("facts", "reports", "check_results", "agencies", "agency_names")
+    if plan.unchanged:
+        with store.read(run_id) as connection:
+            metadata = {name: _relation_metadata(connection, name) for name in names}
+            reports = connection.sql("SELECT status, n_facts, n_failed_checks FROM reports").to_arrow_table()
+        context.log.info(UNCHANGED)
+    else:
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            context.log.info(f"parsed {done}/{total} files ({time.perf_counter() - started:.1f} s)")
+
+        result = build_tables(store, run_id, plan, progress)
+        how = f"incrementally: {result.touched} reports changed" if result.incremental else "from the parse cache"
+        context.log.info(f"loaded {result.reports.num_rows} reports {how}")
+        with store.connect(run_id) as connection:
+            metadata = {name: _relation_metadata(connection, name) for name in names}
+        reports = result.reports
+        for row in reports.filter(pc.equal(reports.column("status"), "failed")).to_pylist():
+            context.log.warning(f"{row['report_id']}: failed: {'; '.join(row['errors'])}")
+    summary = run_summary(reports)
+    context.instance.add_run_tags(run_id, {f"summary/{key}": str(value) for key, value in summary.items()})
     context.log.info("files " + ", ".join(f"{key} {value}" for key, value in summary.items()))
-    for name, table in tables.items():
+    for name in names:
         extra = {"run_summary": summary} if name == "reports" else {}
-        yield dg.MaterializeResult(asset_key=name, metadata={**_table_metadata(table), **extra})
+        yield dg.MaterializeResult(asset_key=name, metadata={**metadata[name], **extra, "unchanged": plan.unchanged})
 
 
 @dg.asset(group_name="parsed", description="The canonical vocabulary (pipeline/vocabulary.csv) as a table.")
 def vocabulary(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     table = vocabulary_table()
+    if warehouse.plan(context).unchanged:
+        return dg.MaterializeResult(metadata={**_table_metadata(table), "unchanged": True})
     warehouse.warehouse.write_table(context.run.run_id, "vocabulary", table, parquet=False)
     return dg.MaterializeResult(metadata=_table_metadata(table))
 
@@ -142,7 +265,7 @@ def _rule_findings(connection, rule: str) -> pl.DataFrame:
 )
 def report_consistency(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Real reports break their own arithmetic: these warn and name the reports, never block."""
-    with warehouse.warehouse.connect(context.run.run_id) as connection:
+    with warehouse.warehouse.read(context.run.run_id) as connection:
         for rule in CHECK_NAMES:
             failures = _rule_findings(connection, rule)
             (evaluated,) = connection.sql(f"SELECT count(*) FROM check_results WHERE name = '{rule}'").fetchall()[0]
@@ -162,7 +285,7 @@ def report_consistency(context: dg.AssetCheckExecutionContext, warehouse: Wareho
 
 @dg.asset_check(asset="reports", blocking=True, description="Every raw file has a reports row.")
 def every_file_accounted_for(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    with warehouse.warehouse.connect(context.run.run_id) as connection:
+    with warehouse.warehouse.read(context.run.run_id) as connection:
         missing = connection.sql(
             "SELECT report_id FROM raw_report_files ANTI JOIN reports USING (report_id) ORDER BY report_id"
         ).fetchall()
@@ -171,7 +294,7 @@ def every_file_accounted_for(context: dg.AssetCheckExecutionContext, warehouse: 
 
 @dg.asset_check(asset="reports", description="No file was quarantined (status failed).")
 def no_quarantined_files(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    with warehouse.warehouse.connect(context.run.run_id) as connection:
+    with warehouse.warehouse.read(context.run.run_id) as connection:
         failed = connection.sql(
             "SELECT report_id, array_to_string(errors, '; ') AS errors FROM reports "
             "WHERE status = 'failed' ORDER BY report_id"
@@ -186,7 +309,7 @@ def no_quarantined_files(context: dg.AssetCheckExecutionContext, warehouse: Ware
 @dg.asset_check(asset="reports", description="One report per agency and year (identical copies are parsed once).")
 def one_report_per_agency_year(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Two different files for one agency-year: both are kept, and this names them for a person to decide."""
-    with warehouse.warehouse.connect(context.run.run_id) as connection:
+    with warehouse.warehouse.read(context.run.run_id) as connection:
         duplicates = connection.sql(
             "SELECT agency_id, year, count(*) AS files, string_agg(report_id, '; ' ORDER BY report_id) AS report_ids "
             "FROM reports WHERE status <> 'skipped' AND agency_id IS NOT NULL AND year IS NOT NULL "
@@ -212,30 +335,106 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
         metadata={"sql_file": str(model.path.relative_to(REPOSITORY))},
     )
     def _materialize(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        if warehouse.plan(context).unchanged:
+            with warehouse.warehouse.read(context.run.run_id) as connection:
+                metadata = _relation_metadata(connection, model.name, model.columns)
+            return dg.MaterializeResult(metadata={**metadata, "unchanged": True})
         with warehouse.warehouse.connect(context.run.run_id) as connection:
             run_model(connection, model)
-            frame = connection.sql(f'SELECT * FROM "{model.name}"').pl()
-        return dg.MaterializeResult(metadata=_table_metadata(frame))
+            metadata = _relation_metadata(connection, model.name, model.columns)
+            if model.name in CHARTS_BY_ASSET:  # the trends page's charts drawn from this model, as previews
+                metadata.update(chart_metadata(connection, keys=CHARTS_BY_ASSET[model.name]))
+        return dg.MaterializeResult(metadata=metadata)
 
     return _materialize
 
 
-MODEL_ASSETS = [_model_asset(model) for model in load_models()]
+MODELS = load_models()
+MODEL_ASSETS = [_model_asset(model) for model in MODELS]
+# cross-report quality models (one row per agency-year evaluated, `ok = false` a finding); quality_findings is
+# their union with the parser's failed checks, already checked one by one
+QUALITY_MODELS = [m for m in MODELS if m.name.startswith("quality_") and m.name != "quality_findings"]
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            model.name.removeprefix("quality_"),
+            asset=model.name,
+            description=model.description.split("\n\n")[0],
+        )
+        for model in QUALITY_MODELS
+    ]
+)
+def cross_report_quality(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    """Findings across reports (continuity, duplicates, missing years, prose vs table) warn and name the
+    agency-years; like the parser's rules, they flag what the reports say and never change it."""
+    with warehouse.warehouse.read(context.run.run_id) as connection:
+        for model in QUALITY_MODELS:
+            findings = connection.sql(
+                f'SELECT agency_id, year, detail FROM "{model.name}" WHERE ok = false ORDER BY agency_id, year'
+            ).pl()
+            (evaluated,) = connection.sql(f'SELECT count(*) FROM "{model.name}"').fetchall()[0]
+            yield dg.AssetCheckResult(
+                check_name=model.name.removeprefix("quality_"),
+                asset_key=model.name,
+                passed=findings.is_empty(),
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "evaluated": evaluated,
+                    "failed": findings.height,
+                    "agency_years": [f"{row['agency_id']} {row['year']}" for row in findings.iter_rows(named=True)],
+                    "findings": _preview(findings, rows=20),
+                },
+            )
 
 
 @dg.asset(
     group_name="publish",
-    deps=[*MODEL_ASSETS, "facts", "reports", "check_results", vocabulary],
+    deps=[dg.AssetKey(name) for name in REPORT_QUERIES_READ],
+    description=(
+        "The trends page report.html (pipeline/report_page.py): applications per year by region and level, outcome "
+        "mix, top agencies, quality findings; self-contained, opens offline. Published with the warehouse."
+    ),
+)
+def trends_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    store, run_id = warehouse.warehouse, context.run.run_id
+    if warehouse.plan(context).unchanged:
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(store.directory / REPORT_PAGE))})
+    with store.connect(run_id) as connection:
+        page = write_page(connection, store.claim(run_id) / REPORT_PAGE)
+        charts = chart_metadata(connection)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(store.directory / REPORT_PAGE)),
+            "bytes": page.stat().st_size,
+            **charts,
+        }
+    )
+
+
+@dg.asset(
+    group_name="publish",
+    deps=[*MODEL_ASSETS, "facts", "reports", "check_results", "agencies", "agency_names", vocabulary, trends_report],
     description=(
         "Publishes the run's staged warehouse: Parquet files and warehouse.duckdb, swapped in atomically. "
         "Only this asset publishes: include it when materialising a subset, or the run's work stays staged."
     ),
 )
 def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    store = warehouse.warehouse
-    with store.connect(context.run.run_id) as connection:
+    store, run_id = warehouse.warehouse, context.run.run_id
+    plan = warehouse.plan(context)
+    if plan.unchanged and not store.has_staged_database(run_id):
+        store.discard(run_id)
+        context.log.info(UNCHANGED)
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(store.database)), "unchanged": True})
+    with store.connect(run_id) as connection:
         tables = connection.sql("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name").fetchall()
-    published = store.publish(context.run.run_id)
+    layer = context.job_def.asset_layer
+    if set(layer.selected_asset_keys) >= set(layer.asset_graph.materializable_asset_keys):
+        record_state(store, run_id, plan)  # every asset was rebuilt: the next run may start from this build
+    drop_plan(store, run_id)
+    published = store.publish(run_id)
     context.log.info(f"published {store.database}")
     return dg.MaterializeResult(
         metadata={
@@ -256,13 +455,26 @@ refresh_warehouse = dg.define_asset_job(
     run_tags={"dagster/max_retries": str(RETRIES), "dagster/retry_strategy": "ALL_STEPS"},
 )
 
-nightly_refresh = dg.ScheduleDefinition(
+parse_partitions = dg.define_asset_job(
+    PARSE_JOB_NAME,
+    selection=dg.AssetSelection.assets(parse_cache),
+    description=(
+        "Only fill the parse cache, for the partitions (content-hash prefixes) of the run: on a cluster, one run per "
+        "partition on its own node; refresh_warehouse then finds everything parsed."
+    ),
+)
+
+
+@dg.schedule(
     name="nightly_refresh",
     job=refresh_warehouse,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
+def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """The whole refresh in one run: every parse partition (a range tag), then load, models, checks, publish."""
+    return dg.RunRequest(tags=ALL_PARTITIONS_TAGS)
 
 
 @dg.run_failure_sensor(
@@ -287,9 +499,25 @@ def build_definitions(raw_dir: str | Path | None = None, warehouse_dir: str | Pa
         warehouse_dir=str(warehouse_dir or os.environ.get("PIPELINE_WAREHOUSE_DIR") or DEFAULT_WAREHOUSE_DIR),
     )
     return dg.Definitions(
-        assets=[raw_report_files, parsed_reports, vocabulary, *MODEL_ASSETS, warehouse],
-        asset_checks=[report_consistency, every_file_accounted_for, no_quarantined_files, one_report_per_agency_year],
-        jobs=[refresh_warehouse],
+        assets=[
+            raw_report_files,
+            parse_cache,
+            divisions,
+            agency_aliases,
+            parsed_reports,
+            vocabulary,
+            *MODEL_ASSETS,
+            trends_report,
+            warehouse,
+        ],
+        asset_checks=[
+            report_consistency,
+            cross_report_quality,
+            every_file_accounted_for,
+            no_quarantined_files,
+            one_report_per_agency_year,
+        ],
+        jobs=[refresh_warehouse, parse_partitions],
         schedules=[nightly_refresh],
         sensors=[refresh_failure_alert],
         resources={"warehouse": resource},

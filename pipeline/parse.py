@@ -10,6 +10,7 @@ import hashlib
 import logging
 from pathlib import Path
 
+from pipeline.agencies import canonical_agency_id
 from pipeline.checks import run_checks
 from pipeline.decode import UnreadableFile
 from pipeline.document import Document
@@ -61,6 +62,9 @@ def parse_bytes(data: bytes, report: ParsedReport) -> ParsedReport:
         _extract(document, report)
     except Exception as err:  # an extractor bug: same
         return _internal_error(report, err)
+    # the canonical agency (aliases applied, region-qualified): outside the guard above, because a broken alias
+    # table is the user's to fix and must stop the run with its file and line, not pass for a parser bug
+    report.agency_id = canonical_agency_id(report.agency, report.year, report.region_hint)
     return report
 
 
@@ -78,6 +82,7 @@ def _extract(document: Document, report: ParsedReport) -> None:
     report.agency_id = agency_key(metadata.agency) if metadata.agency else None
     report.year = metadata.year
     report.scope = metadata.scope
+    report.region_hint = metadata.region_hint
     report.errors.extend(metadata.errors)
 
     hints: set[str] = set()

@@ -1,10 +1,13 @@
-"""Step 5: ParsedReports -> Parquet files and a DuckDB warehouse, published atomically.
+"""Step 5: a run's staged tables -> Parquet files and a DuckDB warehouse, published atomically.
 
-In: parsed reports. Out, in `<warehouse_dir>`: `facts.parquet`, `reports.parquet`, `check_results.parquet`
-and `warehouse.duckdb` (those tables, `raw_report_files`, `vocabulary` and the SQL models).
+In: the tables a run builds (pipeline/load.py, the SQL models). Out, in `<warehouse_dir>`: `warehouse.duckdb`
+(every table and the SQL models), `facts/` (Parquet partitioned by year, hive style: `facts/year=2021/*.parquet`,
+so DuckDB, Spark or Trino read one year's files for a filter on year), `reports.parquet` and
+`check_results.parquet` (one file each: one row per file, and a few dozen per report), and `report.html` (the
+trends page drawn from this build).
 
 Every run builds in a private staging folder `<warehouse_dir>/.staging/<run_id>/`; `publish` then moves it to
-`.versions/<run_id>/` and switches the symbolic link `.current` to it with one rename, through which the four
+`.versions/<run_id>/` and switches the symbolic link `.current` to it with one rename, through which the
 names above are links. So the database and the Parquet files always come from the same build, an analyst holding
 the old DuckDB file open keeps a consistent snapshot, new connections see the new build, and a crash at any
 point leaves either the previous warehouse or the new one, whole (`Warehouse` describes the folder).
@@ -29,11 +32,32 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from pipeline.facts import CHECK_RESULTS_SCHEMA, FACTS_SCHEMA, REPORTS_SCHEMA, ParsedReport
 from pipeline.vocabulary import VOCABULARY_CSV
 
 DATABASE_FILE = "warehouse.duckdb"
+REPORT_PAGE = "report.html"  # the trends page (pipeline/report_page.py), published with the build it shows
 PARQUET_TABLES = ("facts", "reports", "check_results")
+PARTITIONED_TABLES = {"facts": "year"}  # published as a folder of hive partitions; the others as one file
+# the file format of a new warehouse: one the DuckDB CLI on PyPI (duckdb-cli 1.5) and older clients still open
+STORAGE_COMPATIBILITY = "v1.4.0"
+DUCKDB_MEMORY_LIMIT = "1GB"  # per build ($PIPELINE_DUCKDB_MEMORY to change it)
+LEGACY_NAMES = ("facts.parquet",)  # published names of earlier layouts, removed by the next publish
+STATE_FILE = ".build-state.json"  # a build's state (pipeline/load.py BuildState), in its version folder
+BASE_STATE_FILE = ".base-state.json"  # in a staging folder: the state of the build its database was copied from
+
+
+def parquet_name(name: str) -> str:
+    """The published entry of a Parquet table: `facts` (a folder) or `<name>.parquet`."""
+    return name if name in PARTITIONED_TABLES else f"{name}.parquet"
+
+
+def parquet_scan(folder: Path, name: str) -> str:
+    """A DuckDB table expression reading a Parquet table of a warehouse (or staging, or version) folder."""
+    path = str(folder / parquet_name(name)).replace("'", "''")
+    if name in PARTITIONED_TABLES:
+        column = PARTITIONED_TABLES[name]
+        return f"read_parquet('{path}/*/*.parquet', hive_partitioning = true, hive_types = {{'{column}': INTEGER}})"
+    return f"read_parquet('{path}')"
 
 
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
@@ -43,57 +67,19 @@ class WarehouseBusy(RuntimeError):
     """Another build is publishing into the same warehouse folder."""
 
 
-def report_tables(reports: list[tuple[str, ParsedReport]]) -> dict[str, pa.Table]:
-    """Long-format Arrow tables for a list of (report_id, parsed report)."""
-    facts: dict[str, list] = {name: [] for name in FACTS_SCHEMA.names}
-    checks: dict[str, list] = {name: [] for name in CHECK_RESULTS_SCHEMA.names}
-    rows: dict[str, list] = {name: [] for name in REPORTS_SCHEMA.names}
-    for rid, report in reports:
-        for fact in report.facts:
-            for name, value in (
-                ("report_id", rid),
-                ("agency", report.agency),
-                ("agency_id", report.agency_id),
-                ("year", report.year),
-                ("template", report.template),
-                ("section", fact.section),
-                ("category", fact.category),
-                ("applicant_type", fact.applicant_type),
-                ("metric", fact.metric),
-                ("value", None if fact.value is None else float(fact.value)),
-                ("unit", fact.unit),
-                ("value_status", fact.value_status),
-                ("raw", fact.raw),
-                ("line", fact.line),
-                ("source", fact.source),
-            ):
-                facts[name].append(value)
-        for check in report.checks:
-            for name in CHECK_RESULTS_SCHEMA.names:
-                checks[name].append(rid if name == "report_id" else getattr(check, name))
-        for name, value in (
-            ("report_id", rid),
-            ("path", report.file),
-            ("content_hash", report.content_hash),
-            ("size_bytes", report.size_bytes),
-            ("encoding", report.encoding),
-            ("reader", report.reader),
-            ("agency", report.agency),
-            ("agency_id", report.agency_id),
-            ("year", report.year),
-            ("template", report.template),
-            ("scope", report.scope),
-            ("status", report.status),
-            ("n_facts", len(report.facts)),
-            ("n_failed_checks", report.failed_checks),
-            ("errors", list(report.errors)),
-        ):
-            rows[name].append(value)
-    return {
-        "facts": pa.Table.from_pydict(facts, schema=FACTS_SCHEMA),
-        "reports": pa.Table.from_pydict(rows, schema=REPORTS_SCHEMA),
-        "check_results": pa.Table.from_pydict(checks, schema=CHECK_RESULTS_SCHEMA),
-    }
+def _copy_as_links(source: Path, target: Path) -> None:
+    """A file or folder copied as hard links (published files are never modified), else copied."""
+    try:
+        if source.is_dir():
+            shutil.copytree(source, target, copy_function=os.link)
+        else:
+            os.link(source, target)
+    except OSError:
+        if source.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target)
+        else:
+            shutil.copy2(source, target)
 
 
 def run_summary(reports: pa.Table) -> dict[str, int]:
@@ -116,17 +102,23 @@ def vocabulary_table() -> pa.Table:
 class Warehouse:
     """The published warehouse folder and the staging area of each run that builds into it.
 
-    warehouse.duckdb, facts.parquet,   symbolic links to `.current/<name>`: the names analysts open
+    warehouse.duckdb, facts/,          symbolic links to `.current/<name>`: the names analysts open
     reports.parquet, check_results.parquet
     .current                           symbolic link to `.versions/<run_id>`: renaming a new one publishes
-    .versions/<run_id>/                the published build and the one before it
+    .versions/<run_id>/                the published build and the one before it (`.build-state.json` in it: what
+                                       it was built from, see pipeline/load.py)
     .staging/<run_id>/                 a run's private build; `.owner` in it is locked while the run lives
     .publish.lock                      one publisher at a time; says which process holds it
+    .cache/                            the parse cache and the last scan's manifest (pipeline/cache.py, scan.py)
     """
 
     directory: Path
 
-    PUBLISHED_FILES: ClassVar[tuple[str, ...]] = (DATABASE_FILE, *(f"{name}.parquet" for name in PARQUET_TABLES))
+    PUBLISHED_FILES: ClassVar[tuple[str, ...]] = (
+        DATABASE_FILE,
+        *(parquet_name(name) for name in PARQUET_TABLES),
+        REPORT_PAGE,
+    )
     CURRENT: ClassVar[str] = ".current"
     VERSIONS: ClassVar[str] = ".versions"
     OWNER_FILE: ClassVar[str] = ".owner"
@@ -175,19 +167,51 @@ class Warehouse:
         if descriptor is not None:
             os.close(descriptor)
 
+    @property
+    def cache(self) -> Path:
+        return self.directory / ".cache"
+
     def staged_database(self, run_id: str) -> Path:
-        """The run's private database, started from the published one so partial runs keep the rest."""
-        staged = self.claim(run_id) / DATABASE_FILE
-        if not staged.exists() and self.database.exists():
-            copying = staged.with_name(DATABASE_FILE + ".copying")
-            shutil.copy2(self.database, copying)
-            os.replace(copying, staged)  # never a torn copy under the real name
+        """The run's private database, started from the published one so partial runs keep the rest; the state of
+        the build it is copied from goes beside it (`.base-state.json`), read from the same version folder."""
+        staging = self.claim(run_id)
+        staged = staging / DATABASE_FILE
+        if not staged.exists():
+            version = self.current_version()
+            source = version / DATABASE_FILE if version is not None else self.database
+            if source.exists():
+                state = version / STATE_FILE if version is not None else None
+                if state is not None and state.exists():
+                    shutil.copy2(state, staging / BASE_STATE_FILE)
+                copying = staged.with_name(DATABASE_FILE + ".copying")
+                shutil.copy2(source, copying)
+                os.replace(copying, staged)  # never a torn copy under the real name
         return staged
+
+    def has_staged_database(self, run_id: str) -> bool:
+        return (self.staging(run_id) / DATABASE_FILE).exists()
+
+    @contextlib.contextmanager
+    def read(self, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to what the run will publish: its staged database if it staged one, else (a run with
+        nothing to rebuild) the published database, read-only."""
+        if self.has_staged_database(run_id):
+            with self.connect(run_id) as connection:
+                yield connection
+            return
+        connection = duckdb.connect(str(self.current_version() / DATABASE_FILE), read_only=True)
+        try:
+            yield connection
+        finally:
+            connection.close()
 
     @contextlib.contextmanager
     def connect(self, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the run's staged database, checkpointed and closed on exit."""
-        connection = duckdb.connect(str(self.staged_database(run_id)))
+        # bounded, so a build's memory stays flat as the corpus grows: DuckDB spills sorts and joins to disk
+        memory = os.environ.get("PIPELINE_DUCKDB_MEMORY") or DUCKDB_MEMORY_LIMIT
+        config = {"memory_limit": memory, "storage_compatibility_version": STORAGE_COMPATIBILITY}
+        connection = duckdb.connect(str(self.staged_database(run_id)), config=config)
         try:
             yield connection
             connection.execute("CHECKPOINT")
@@ -197,12 +221,25 @@ class Warehouse:
     def write_table(self, run_id: str, name: str, table: pa.Table, parquet: bool = True) -> None:
         """Stage one table: as Parquet beside the database (if asked) and as a DuckDB table."""
         staging = self.claim(run_id)
-        if parquet:
-            pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
+        if parquet and name not in PARTITIONED_TABLES:
+            pq.write_table(table, staging / parquet_name(name), compression="zstd")
         with self.connect(run_id) as connection:
             connection.register("incoming", table)
             connection.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
+            if parquet and name in PARTITIONED_TABLES:
+                folder = staging / parquet_name(name)
+                shutil.rmtree(folder, ignore_errors=True)
+                target = str(folder).replace("'", "''")
+                connection.execute(
+                    f"COPY incoming TO '{target}' "
+                    f"(FORMAT parquet, PARTITION_BY ({PARTITIONED_TABLES[name]}), COMPRESSION zstd)"
+                )
             connection.unregister("incoming")
+
+    def published_state(self) -> Path | None:
+        """The published build's state file (pipeline/load.py BuildState), if it has one."""
+        version = self.current_version()
+        return version / STATE_FILE if version is not None and (version / STATE_FILE).exists() else None
 
     def current_version(self) -> Path | None:
         """The published build's folder `.versions/<run_id>`; None before the first publish."""
@@ -228,15 +265,20 @@ class Warehouse:
         with self.lock():
             previous = self.current_version()
             for name in PARQUET_TABLES:  # a partial run keeps the published Parquet files it did not rewrite
-                staged, published = staging / f"{name}.parquet", self.directory / f"{name}.parquet"
+                staged, published = staging / parquet_name(name), self.directory / parquet_name(name)
                 if not staged.exists() and published.exists():
-                    try:
-                        os.link(published.resolve(), staged)
-                    except OSError:
-                        shutil.copy2(published, staged)
-            for path in staging.iterdir():
-                if path.name != self.OWNER_FILE and path.is_file() and not path.is_symlink():
-                    self._fsync(path)
+                    _copy_as_links(published.resolve(), staged)
+            staged_page, published_page = staging / REPORT_PAGE, self.directory / REPORT_PAGE
+            if not staged_page.exists() and published_page.exists():  # a subset run that did not draw the page
+                _copy_as_links(published_page.resolve(), staged_page)
+            shutil.rmtree(staging / f"{DATABASE_FILE}.tmp", ignore_errors=True)  # DuckDB's spill files, if any
+            for folder, _, files in os.walk(staging):
+                for name in files:
+                    path = Path(folder) / name
+                    if path.name != self.OWNER_FILE and not path.is_symlink():
+                        self._fsync(path)
+                if Path(folder) != staging:
+                    self._fsync(Path(folder))
             versions = self.directory / self.VERSIONS
             versions.mkdir(exist_ok=True)
             os.rename(staging, versions / run_id)
@@ -246,7 +288,12 @@ class Warehouse:
             self._fsync(staging.parent)
             self._link(self.CURRENT, f"{self.VERSIONS}/{run_id}")  # the switch
             for name in self.PUBLISHED_FILES:  # no-ops once in place; from the flat layout, a one-time move
-                self._link(name, f"{self.CURRENT}/{name}")
+                if name != REPORT_PAGE or (versions / run_id / name).exists():  # no page before one was drawn
+                    self._link(name, f"{self.CURRENT}/{name}")
+            for name in LEGACY_NAMES:  # an earlier layout's name, now leading nowhere
+                legacy = self.directory / name
+                if legacy.is_symlink() or legacy.is_file():
+                    legacy.unlink()
             self._fsync(self.directory)
             keep = {run_id} | ({previous.name} if previous else set())
             for folder in versions.iterdir():

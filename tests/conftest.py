@@ -1,4 +1,4 @@
-"""Shared paths and helpers. Tests read only files inside the repository (tests/corpus, data/raw)."""
+"""Shared paths and helpers. Tests read only files inside the repository (tests/corpus, tests/samples)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parent.parent
 CORPUS = REPOSITORY / "tests" / "corpus"
 EXPECTED = REPOSITORY / "tests" / "expected"
-SAMPLES = REPOSITORY / "data" / "raw"
+SAMPLES = REPOSITORY / "tests" / "samples"  # the five original samples (data/raw ships the whole corpus)
 SAMPLE_STEMS = [
     "000_4c23b5825c9f94d7",
     "001_9fc1484a19f47851",

@@ -42,9 +42,10 @@ from conftest import CORPUS, REPOSITORY, SAMPLES
 
 from pipeline.definitions import JOB_NAME, build_definitions
 from pipeline.parse import parse_file
-from pipeline.warehouse import DATABASE_FILE, PARQUET_TABLES, Warehouse, WarehouseBusy
+from pipeline.warehouse import DATABASE_FILE, PARQUET_TABLES, Warehouse, WarehouseBusy, parquet_name, parquet_scan
 
-PUBLISHED = {DATABASE_FILE, *(f"{name}.parquet" for name in PARQUET_TABLES)}
+PUBLISHED_DATA = {DATABASE_FILE, *(parquet_name(name) for name in PARQUET_TABLES)}  # facts/: a folder of partitions
+PUBLISHED = set(Warehouse.PUBLISHED_FILES)  # a whole build's: the data and the trends page report.html
 TIMEOUT = 600  # seconds for anything that runs a build: generous, a loaded 2-core machine is slow
 VOLATILE_TABLES: set[str] = set()  # tables whose content may differ between two builds of the same files
 
@@ -104,12 +105,19 @@ def reference(tmp_path_factory) -> Callable[[Path], dict]:
 
 
 def visible_state(folder: Path) -> dict[str, str]:
-    """SHA-256 of every visible entry of the warehouse folder: what analysts and their tools open."""
-    return {
-        path.name: "a folder" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.iterdir())
-        if not path.name.startswith(".")
-    }
+    """SHA-256 of every visible entry of the warehouse folder (a folder: of its files' names and bytes): what
+    analysts and their tools open."""
+    return {path.name: content_digest(path) for path in sorted(folder.iterdir()) if not path.name.startswith(".")}
+
+
+def content_digest(path: Path) -> str:
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for file in sorted(path.rglob("*")):
+        if file.is_file():
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
 
 
 def hidden_leftovers(folder: Path) -> list[str]:
@@ -151,10 +159,11 @@ def assert_parquet_matches_database(folder: Path) -> None:
     """The Parquet files and the database are of the same build."""
     with duckdb.connect(str(folder / DATABASE_FILE), read_only=True) as connection:
         for name in PARQUET_TABLES:
-            in_database = connection.sql(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
-            parquet = str((folder / f"{name}.parquet").resolve())
-            in_parquet = connection.sql(f"SELECT * FROM read_parquet('{parquet}') ORDER BY ALL").fetchall()
-            assert in_parquet == in_database, f"{name}.parquet is not the database's {name}"
+            columns = ", ".join(f'"{row[0]}"' for row in connection.sql(f'DESCRIBE "{name}"').fetchall())
+            in_database = connection.sql(f'SELECT {columns} FROM "{name}" ORDER BY ALL').fetchall()
+            source = parquet_scan(folder.resolve() / ".current", name)
+            in_parquet = connection.sql(f"SELECT {columns} FROM {source} ORDER BY ALL").fetchall()
+            assert in_parquet == in_database, f"{parquet_name(name)} is not the database's {name}"
 
 
 # --- processes -----------------------------------------------------------------------------------------------
@@ -261,13 +270,14 @@ def observed_phase(build: Build, folder: Path | None) -> str:
     if not folder.exists():
         return "publish"  # the staged build had been moved towards the published place
     names = {path.name for path in folder.iterdir()}
-    if "facts.parquet" not in names:
+    if "facts" not in names:  # parsing into the cache, then loading DuckDB from it
         return "parsing" if build.saw(" - raw_report_files - ") else "listing"
-    if not {f"{name}.parquet" for name in PARQUET_TABLES} <= names:
+    if not set(STAGED_PARQUET) <= names:
         try:
-            pq.read_metadata(folder / "facts.parquet")
+            for part in (folder / "facts").rglob("*.parquet"):
+                pq.read_metadata(part)
         except Exception:
-            return "parquet write (facts.parquet torn)"
+            return "parquet write (facts/ torn)"
         return "parquet write"
     return "duckdb build"
 
@@ -279,6 +289,11 @@ def kill_and_check(
     the new build must be published whole, equal to `new`. Return the phase the build died in."""
     build.kill()
     phase = observed_phase(build, folder)
+    # the parse pool's workers die with the build (PR_SET_PDEATHSIG); multiprocessing's resource tracker exits
+    # when the last of them is gone: give them a moment, as the kernel reaps them
+    deadline = time.monotonic() + 10
+    while session_members(build.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert session_members(build.process.pid) == [], "a process of the killed build is still running"
     assert set(visible_state(warehouse_dir)) == PUBLISHED
     assert_parquet_matches_database(warehouse_dir)
@@ -306,7 +321,7 @@ def test_a_build_killed_while_parsing_leaves_the_previous_warehouse_and_the_next
         build = Build(raw["a"], warehouse_dir)
         assert build.wait_until(lambda build=build: build.saw(" - raw_report_files - ")), build.stderr[-3000:]
         folder = new_staging_folder(warehouse_dir, set())
-        assert folder is not None and (folder / DATABASE_FILE).exists()
+        assert folder is not None and folder.exists()
         # a later run's clean-up never takes the folder of a run that is still going
         Warehouse(warehouse_dir).remove_stale_staging()
         assert folder.exists(), "remove_stale_staging removed the staging folder of a running build"
@@ -340,8 +355,9 @@ folder, run_id, tag, kill_at = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(
 store = Warehouse(folder)
 store.remove_stale_staging()  # as every build starts
 store.staging(run_id).mkdir(parents=True, exist_ok=True)
-for name in PARQUET_TABLES:
-    store.write_table(run_id, name, pa.table({"build": [tag] * 3, "row": [1, 2, 3]}))
+for name in PARQUET_TABLES:  # facts is partitioned by year: three partitions
+    rows = {"build": [tag] * 3, "row": [1, 2, 3], "year": pa.array([2020, 2021, None], pa.int32())}
+    store.write_table(run_id, name, pa.table(rows))
 
 steps, publishing = 0, False
 
@@ -385,7 +401,8 @@ def published_tag(folder: Path) -> str:
     with duckdb.connect(str(folder / DATABASE_FILE), read_only=True) as connection:
         for name in PARQUET_TABLES:
             tags |= {row[0] for row in connection.sql(f"SELECT DISTINCT build FROM {name}").fetchall()}
-            tags |= set(pq.read_table(folder / f"{name}.parquet").column("build").to_pylist())
+            in_parquet = connection.sql(f"SELECT DISTINCT build FROM {parquet_scan(folder, name)}").fetchall()
+            tags |= {row[0] for row in in_parquet}
     assert len(tags) == 1, f"the published files come from different builds: {sorted(tags)}"
     return tags.pop()
 
@@ -402,7 +419,7 @@ def test_publish_killed_at_any_step_leaves_the_old_or_the_new_build_never_a_mix(
         run_id = f"killed{step:02d}"
         result = publish_run(warehouse_dir, run_id, run_id, kill_at=step)
         assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
-        assert set(visible_state(warehouse_dir)) == PUBLISHED
+        assert set(visible_state(warehouse_dir)) == PUBLISHED_DATA  # these runs stage no trends page
         tag = published_tag(warehouse_dir)
         assert tag in (current, run_id)
         outcomes.append(f"step {step}: {'new' if tag == run_id else 'old'}")
@@ -435,11 +452,11 @@ def test_a_warehouse_in_the_flat_layout_is_taken_over_by_the_next_publish(tmp_pa
         result = publish_run(warehouse_dir, "next", "next")
         assert result.returncode == 0, result.stderr[-3000:]
         assert published_tag(warehouse_dir) == "next"
-        assert all((warehouse_dir / name).is_symlink() for name in PUBLISHED)
+        assert all((warehouse_dir / name).is_symlink() for name in PUBLISHED_DATA)
         assert held.sql("SELECT DISTINCT build FROM facts").fetchall() == [("flat",)]
     finally:
         held.close()
-    assert_clean_after_a_build(warehouse_dir)
+    assert_clean_after_a_build(warehouse_dir, PUBLISHED_DATA)
 
 
 def test_a_partial_run_keeps_the_published_tables_it_did_not_rebuild(tmp_path):
@@ -668,7 +685,7 @@ KILL_PLAN = [
 ]
 
 
-STAGED_PARQUET = tuple(f"{name}.parquet" for name in PARQUET_TABLES)
+STAGED_PARQUET = tuple(parquet_name(name) for name in PARQUET_TABLES)
 
 
 class StagingWatch:
@@ -704,7 +721,7 @@ def wait_for_phase(build: Build, plan: str, watch: StagingWatch, rng: random.Ran
         build.wait_until(lambda: build.saw(" - raw_report_files - ") and watch.folder() is not None)
         time.sleep(rng.uniform(0, 0.2))  # early in parsing, which takes a second or more
     elif plan == "parquet":
-        build.wait_until(lambda: watch.holds("facts.parquet"))  # polled every millisecond
+        build.wait_until(lambda: watch.holds("facts"))  # polled every millisecond
     elif plan == "duckdb":
         build.wait_until(lambda: watch.holds(*STAGED_PARQUET))
         time.sleep(rng.uniform(0, 0.2))  # DuckDB tables, vocabulary, checks, SQL models: about a second here
@@ -727,9 +744,9 @@ def wait_for_phase(build: Build, plan: str, watch: StagingWatch, rng: random.Ran
         build.wait_until(delay_passed)
 
 
-def assert_clean_after_a_build(warehouse_dir: Path) -> None:
+def assert_clean_after_a_build(warehouse_dir: Path, published: set[str] = PUBLISHED) -> None:
     """What a successful build leaves: the published build and the one before it, nothing else."""
-    assert set(visible_state(warehouse_dir)) == PUBLISHED
+    assert set(visible_state(warehouse_dir)) == published
     assert staging_folders(warehouse_dir) == set(), "a killed run's staging folder was not cleaned up"
     versions = sorted(path.name for path in (warehouse_dir / ".versions").iterdir())
     assert len(versions) <= 2, versions

@@ -30,6 +30,8 @@ def narrative(report: ParsedReport) -> dict[str, tuple]:
         # PDF text wrapped mid-sentence: 「有 1 件涉及政府信息公开工作的行政复」/「议」 (line 19),
         # 「涉及的行政诉讼数为」/「0 件。」 (line 21),
         # 「全年收到政府信息公开申请 34 件，上年结转政府信息公开」/「申请 2 件」 (lines 42-43)
+        # a crawled page, all prose on line 10: 「全年主动公开我区各级单位政府信息2645条」
+        (CORPUS / "raw" / "003_pingtan_2021.txt", {"proactive_items": (2645, 10)}),
         (
             CORPUS / "raw" / "008_shanghai_kewei_2024.md",
             {

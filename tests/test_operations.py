@@ -35,7 +35,7 @@ def test_a_failed_refresh_raises_an_alert_in_the_log(tmp_path, capfd):
     refresh_failure_alert(context)
     logged = capfd.readouterr().err  # Dagster's console logger writes to stderr
     assert f"ALERT: {JOB_NAME} run {result.run_id} failed (retry 0 of {RETRIES})" in logged
-    assert "raw_report_files']. The previous warehouse stays published." in logged
+    assert "'raw_report_files', 'vocabulary']. The previous warehouse stays published." in logged
 
 
 def test_everything_that_listens_binds_to_localhost():

@@ -2,12 +2,13 @@
 
 import duckdb
 import pytest
+from direct_tables import report_tables
 from test_extract_tables import dump
 
 from pipeline.facts import ParsedReport
 from pipeline.parse import parse_bytes
 from pipeline.sql_models import ModelError, load_model, load_models, run_model, table_dependencies
-from pipeline.warehouse import report_tables, vocabulary_table
+from pipeline.warehouse import vocabulary_table
 
 
 def test_dependencies_are_real_tables_only():
@@ -66,9 +67,12 @@ def warehouse():
         connection.register("incoming", table)
         connection.execute(f"CREATE TABLE {table_name} AS SELECT * FROM incoming")
         connection.unregister("incoming")
-    models = {model.name: model for model in load_models()}
-    for name in ("applications_by_agency_year", "applications_yoy", "agency_year_ranking"):
-        run_model(connection, models[name])
+    # the models these tests read, in the order load_models gives (each after the models it reads)
+    wanted = {"agency_year_reports", "core_indicators", "derived_metrics", "indicator_values", "indicator_trends"}
+    wanted.add("applications_by_agency_year")
+    for model in load_models():
+        if model.name in wanted:
+            run_model(connection, model)
     yield connection
     connection.close()
 
@@ -86,28 +90,29 @@ def test_applications_by_agency_year_sums_outcome_groups_of_the_total_column(war
     ]
 
 
-def test_yoy_compares_with_the_previous_report_year(warehouse):
+def test_trends_compare_with_the_previous_report_year(warehouse):
     rows = warehouse.sql(
-        "SELECT measure, previous_year, years_apart, previous_value, value, change, pct_change "
-        "FROM applications_yoy WHERE agency = '甲局' AND year = 2023 AND measure IN ('granted', 'partial', "
-        "'new_received') ORDER BY measure"
+        "SELECT indicator, previous_year, years_apart, previous_value, value, change, pct_change "
+        "FROM indicator_trends JOIN agency_year_reports USING (agency_id, year) "
+        "WHERE agency = '甲局' AND year = 2023 AND indicator IN ('granted', 'partial', 'applications_received') "
+        "ORDER BY indicator"
     ).fetchall()
     assert rows == [
+        ("applications_received", 2021, 2, 10, 15, 5, 50.0),
         ("granted", 2021, 2, 4, 9, 5, 125.0),
-        ("new_received", 2021, 2, 10, 15, 5, 50.0),
         ("partial", 2021, 2, 2, 0, -2, -100.0),
     ]
-    first = warehouse.sql("SELECT previous_value, change FROM applications_yoy WHERE year = 2021").fetchall()
+    first = warehouse.sql("SELECT previous_value, change FROM indicator_trends WHERE year = 2021").fetchall()
     assert set(first) == {(None, None)}
 
 
-def test_ranking_by_new_applications_and_disclosure_rate(warehouse):
+def test_disclosure_rate_of_parsed_reports(warehouse):
     rows = warehouse.sql(
-        "SELECT agency, rank_by_new_applications, round(disclosure_rate, 3), rank_by_disclosure_rate "
-        "FROM agency_year_ranking WHERE year = 2021 ORDER BY agency"
+        "SELECT agency, value, numerator, denominator FROM derived_metrics JOIN agency_year_reports "
+        "USING (agency_id, year) WHERE metric = 'disclosure_rate' AND year = 2021 ORDER BY agency"
     ).fetchall()
     assert rows == [
-        ("丙局", 3, None, 3),  # nothing processed: no rate, ranked last
-        ("乙局", 1, 0.1, 2),  # ties on new applications share rank 1
-        ("甲局", 1, 0.6, 1),
+        ("丙局", None, 0, 0),  # nothing processed: no rate
+        ("乙局", 0.1, 1, 10),
+        ("甲局", 0.6, 6, 10),  # (予以公开 4 + 部分公开 2) / 总计 10
     ]

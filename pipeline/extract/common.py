@@ -120,17 +120,7 @@ def make_fact(
     value = parsed.value
     if parsed.status == "number" and unit == "万元" and parsed.unit == "元":
         value = round(value / 10000, 6)
-    return Fact(
-        section=section,
-        category=category,
-        applicant_type=applicant_type,
-        metric=metric,
-        value=value,
-        unit=unit,
-        value_status=parsed.status,
-        raw=cell.text,
-        line=cell.line,
-    )
+    return Fact(section, category, applicant_type, metric, value, unit, parsed.status, cell.text, cell.line)
 
 
 def describe(cells: list[Cell]) -> str:

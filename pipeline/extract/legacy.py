@@ -181,19 +181,47 @@ class _Text:
         return self.source[self.origin[start] : self.origin[end - 1] + 1].strip()
 
 
-def _normalise(source: str, first_line: int, keep_spaces: bool) -> _Text:
-    chars: list[str] = []
+# char -> what _normalise makes of it: "" for a space (or an invisible one), else its NFKC form (remembered:
+# a text has few distinct characters, and NFKC of one character is a library call)
+_FOLDED: dict[str, str] = {}
+
+
+def _folded(char: str) -> str:
+    folded = "" if char.isspace() or char in "\u200b\u200c\u200d\u2060\ufeff" else nfkc(char)
+    _FOLDED[char] = folded
+    return folded
+
+
+def _normalise(source: str, first_line: int) -> tuple[_Text, _Text]:
+    """The paragraph normalised twice in one pass: with every run of spaces as one space (for flattened
+    tables), and without spaces (for prose)."""
+    chars: list[str] = []  # with spaces
     origin: list[int] = []
+    compact_chars: list[str] = []  # without
+    compact_origin: list[int] = []
     for index, char in enumerate(source):
-        if char.isspace() or char in "\u200b\u200c\u200d\u2060\ufeff":
-            if keep_spaces and chars and chars[-1] != " ":
+        folded = _FOLDED.get(char)
+        if folded is None:
+            folded = _folded(char)
+        if len(folded) == 1:
+            chars.append(folded)
+            origin.append(index)
+            compact_chars.append(folded)
+            compact_origin.append(index)
+        elif not folded:  # a space
+            if chars and chars[-1] != " ":
                 chars.append(" ")
                 origin.append(index)
-            continue
-        for piece in nfkc(char):
-            chars.append(piece)
-            origin.append(index)
-    return _Text("".join(chars), origin, source, first_line)
+        else:
+            for piece in folded:
+                chars.append(piece)
+                origin.append(index)
+                compact_chars.append(piece)
+                compact_origin.append(index)
+    return (
+        _Text("".join(chars), origin, source, first_line),
+        _Text("".join(compact_chars), compact_origin, source, first_line),
+    )
 
 
 def _paragraph_texts(document: Document) -> list[tuple[str, int]]:
@@ -564,10 +592,10 @@ def extract_legacy(document: Document, vocabulary: Vocabulary) -> Extraction:
             if rows:
                 rows_per_table.append(rows)
     for source, line in _paragraph_texts(document):
-        spaced = _normalise(source, line, keep_spaces=True)
+        spaced, compact_text = _normalise(source, line)
         tables, spans = flattened_tables(spaced, vocabulary)
         rows_per_table.extend(tables)
-        texts.append(_without_spans(spaced, spans, source, line))
+        texts.append(_without_spans(spaced, spans, compact_text))
     for rows in rows_per_table:
         resolve_by_group_sums(rows)
         result.facts.extend(table_facts(rows, result.errors))
@@ -576,9 +604,8 @@ def extract_legacy(document: Document, vocabulary: Vocabulary) -> Extraction:
     return result
 
 
-def _without_spans(spaced: _Text, spans: list[tuple[int, int]], source: str, line: int) -> tuple[_Text, list]:
+def _without_spans(spaced: _Text, spans: list[tuple[int, int]], compact_text: _Text) -> tuple[_Text, list]:
     """The compact (space-free) text for prose search, and the table spans mapped onto it."""
-    compact_text = _normalise(source, line, keep_spaces=False)
     if not spans:
         return compact_text, []
     mapped = []

@@ -1,7 +1,9 @@
-"""Report metadata from the text: agency as printed, statistical year, scope.
+"""Report metadata from the text: agency as printed, statistical year, scope, region hint.
 
 In: the decoded lines of a report. Out: `Metadata`. The year is the one in the title (「2021年政府信息公开
-工作年度报告」), else the one of the statistics period sentence; never the signature date at the end.
+工作年度报告」), else the one of the statistics period sentence; never the signature date at the end. The region
+hint is the text naming the government portal or region the report belongs to (「北京市东城区人民政府门户网站」,
+「数字东城网站」, 《东城区2021年政务公开工作要点》), as printed: pipeline/agencies.py reads the place out of it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.text import compact, nfkc
+from pipeline.text import compact, compact_lines, nfkc
 
 _TITLE = re.compile(
     r"^(?:(?P<year_before>(?:19|20)\d{2})年度?)?(?P<agency>.*?)(?:(?P<year_after>(?:19|20)\d{2})年度?)?"
@@ -30,6 +32,16 @@ _AGGREGATE = re.compile(
     r".{0,60}(?:年度报告|年报|情况).{0,20}(?:汇总|编制|综合)"
     r"|汇总.{0,30}各(?:有关|相关)?(?:单位|部门|区县|乡镇|街道)"
 )
+# the portal a report points to names its government: 「北京市东城区人民政府门户网站」, 「西城区政府网站」,
+# 「“中国上海”门户网站」, 「数字东城网站」; and so does the yearly plan it implements: 《东城区2021年政务公开工作要点》
+_PORTAL = re.compile(
+    r"[^，。、；：,.;:!?！？（）()《》\[\]【】]{1,14}?(?:人民政府|政府)?门户网站"
+    r"|[^，。、；：,.;:!?！？（）()《》\[\]【】]{2,10}?政府网站"
+    r"|数字[\u4e00-\u9fff]{2}(?=网站|[“”\"]|$)"
+    r"|《[^《》]{2,12}?(?=(?:19|20)\d{2}年(?:政务公开|政府信息公开)工作要点》)"
+)
+_PLACE_WORD = re.compile(r"[省市区县旗州]|数字|中国")  # a phrase without one of these names no place
+_MAX_REGION_HINTS = 4
 _MAX_TITLE_LINES = 4
 _MAX_TITLE_CHARS = 80
 
@@ -42,6 +54,7 @@ class Metadata:
     year_line: int | None
     scope: str | None
     errors: tuple[str, ...]
+    region_hint: str | None = None  # portal or region phrases of the text, as printed, joined by 「；」
 
 
 def _title(lines: list[str]) -> tuple[re.Match[str] | None, int]:
@@ -70,6 +83,26 @@ def agency_key(agency: str) -> str:
     key = compact(agency)
     key = re.sub(r"\([^()]*\)", "", key)
     return key or compact(agency)
+
+
+def region_hint(lines: list[str]) -> str | None:
+    """The first few phrases naming the report's portal or region, as printed, joined by 「；」; None if none.
+
+    Phrases with a place word are kept even when the place is generic (「本市政府网站」): telling places from
+    words takes the divisions table, which is pipeline/agencies.py's business."""
+    phrases: list[str] = []
+    for text in compact_lines(lines):
+        text = text.replace("“", "").replace("”", "").replace('"', "")
+        if "网站" not in text and "数字" not in text and "要点" not in text:
+            continue  # every phrase _PORTAL finds holds one of these: most lines need no search
+        for match in _PORTAL.finditer(text):
+            phrase = match.group().lstrip("《")
+            place = re.sub(r"(?:人民政府|政府)?门户网站$|政府网站$", "", phrase)
+            if phrase not in phrases and _PLACE_WORD.search(place):
+                phrases.append(phrase)
+            if len(phrases) == _MAX_REGION_HINTS:
+                return "；".join(phrases)
+    return "；".join(phrases) or None
 
 
 def extract_metadata(lines: list[str]) -> Metadata:
@@ -103,4 +136,4 @@ def extract_metadata(lines: list[str]) -> Metadata:
         scope = "agency"
     else:
         scope = None
-    return Metadata(agency or None, alias, year, year_line, scope, tuple(errors))
+    return Metadata(agency or None, alias, year, year_line, scope, tuple(errors), region_hint(lines))

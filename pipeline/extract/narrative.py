@@ -24,7 +24,8 @@ PHRASINGS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "proactive_items",
         "count",
         "条",
-        (rf"(?:主动公开|公开|公布|发布)(?:各类)?政府信息(?:共计|共|合计|总计)?{_N}条",),
+        # a short qualifier may stand between: 主动公开我区各级单位政府信息2645条
+        (rf"(?:主动公开|公开|公布|发布)[^。，；\d]{{0,10}}?政府信息(?:共计|共|合计|总计)?{_N}条",),
     ),
     (
         "applications_received",

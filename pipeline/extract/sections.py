@@ -10,6 +10,7 @@ from table to table, so a table torn into pieces (page breaks, PDF conversions) 
 from __future__ import annotations
 
 import re
+import weakref
 
 from pipeline.document import Document, Paragraph, Row
 from pipeline.text import compact
@@ -32,6 +33,8 @@ _HEADINGS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"存在的主要问题|其他需要报告"), None),
 )
 _MAX_HEADING_CHARS = 40
+_MAX_ANCHOR_CHARS = 80  # a longer cell is prose, not a table header
+_ANCHOR_KINDS = ("heading", "applicant_type", "category")
 
 
 def _heading_section(paragraph: Paragraph) -> tuple[bool, str | None]:
@@ -44,18 +47,42 @@ def _heading_section(paragraph: Paragraph) -> tuple[bool, str | None]:
     return False, None
 
 
-def _anchored_section(row: Row, vocabulary: Vocabulary) -> str | None:
+def _cell_anchor(text: str, vocabulary: Vocabulary) -> str | None:
+    """The section whose anchor label the cell text is, or None."""
+    if not compact(text) or len(text) > _MAX_ANCHOR_CHARS:
+        return None
+    for section, anchors in ANCHORS.items():
+        term = vocabulary.match(text, section, _ANCHOR_KINDS)
+        if term and (term.kind, term.code) in anchors:
+            return section
+    return None
+
+
+# Vocabulary -> {cell text: its anchor section or None}: reports print the same few hundred cell texts.
+_anchor_memos: weakref.WeakKeyDictionary[Vocabulary, dict[str, str | None]] = weakref.WeakKeyDictionary()
+_MEMO_ENTRIES = 50_000
+
+
+def _anchored_section(row: Row, memo: dict[str, str | None], vocabulary: Vocabulary) -> str | None:
     for cell in row.cells:
-        if cell.spanned or cell.is_empty or len(cell.text) > 80:
+        if cell.spanned:
             continue
-        for section, anchors in ANCHORS.items():
-            term = vocabulary.match(cell.text, section, ("heading", "applicant_type", "category"))
-            if term and (term.kind, term.code) in anchors:
-                return section
+        text = cell.text
+        try:
+            section = memo[text]
+        except KeyError:
+            if len(memo) >= _MEMO_ENTRIES:
+                memo.clear()
+            section = memo[text] = _cell_anchor(text, vocabulary)
+        if section:
+            return section
     return None
 
 
 def rows_by_section(document: Document, vocabulary: Vocabulary) -> dict[str, list[Row]]:
+    memo = _anchor_memos.get(vocabulary)
+    if memo is None:
+        memo = _anchor_memos[vocabulary] = {}
     sections: dict[str, list[Row]] = {}
     current: str | None = None
     for block in document.blocks:
@@ -65,7 +92,7 @@ def rows_by_section(document: Document, vocabulary: Vocabulary) -> dict[str, lis
                 current = section
             continue
         for row in block.rows:
-            anchored = _anchored_section(row, vocabulary)
+            anchored = _anchored_section(row, memo, vocabulary)
             if anchored:
                 current = anchored
             if current:

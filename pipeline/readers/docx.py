@@ -55,7 +55,9 @@ class _Names:
         self.namespace = namespace
 
     def __getattr__(self, local: str) -> str:
-        return f"{{{self.namespace}}}{local}"
+        name = f"{{{self.namespace}}}{local}"
+        setattr(self, local, name)  # asked once per name: later reads are plain attribute reads
+        return name
 
 
 @dataclass(frozen=True)
@@ -144,29 +146,31 @@ def _parse_xml(xml: bytes, name: str) -> etree._Element:
 # --- text ------------------------------------------------------------------------------------------
 
 
-def _run_text(element: etree._Element, context: _Context) -> Iterator[str]:
-    """The text of a paragraph's runs, in order."""
+def _run_text(element: etree._Element, context: _Context, out: list[str]) -> None:
+    """The text of a paragraph's runs, in order, appended to `out`."""
     w = context.w
     for child in element:
         tag = child.tag
         if tag == w.t:
-            yield child.text or ""
-        elif tag in (w.tab, w.ptab):
-            yield " "
+            out.append(child.text or "")
+        elif tag == w.tab or tag == w.ptab:
+            out.append(" ")
         elif tag == w.br:
             if child.get(w.type) in (None, "textWrapping"):  # page and column breaks are no line of text
-                yield "\n"
+                out.append("\n")
         elif tag == w.cr:
-            yield "\n"
+            out.append("\n")
         elif tag == w.noBreakHyphen:
-            yield "-"
+            out.append("-")
         elif isinstance(tag, str) and tag not in context.not_text:
-            yield from _run_text(child, context)
+            _run_text(child, context, out)
 
 
 def _paragraph_lines(paragraph: etree._Element, context: _Context) -> list[str]:
     """The paragraph's lines of text, spaces collapsed, empty ones left out."""
-    text = "".join(_run_text(paragraph, context))
+    pieces: list[str] = []
+    _run_text(paragraph, context, pieces)
+    text = "".join(pieces)
     return [line for line in (_SPACES.sub(" ", part).strip() for part in text.split("\n")) if line]
 
 
@@ -197,7 +201,10 @@ def _blocks(body: etree._Element, context: _Context) -> Iterator[Block]:
 def _cell_text(cell: etree._Element, context: _Context, default_line: int) -> tuple[str, int]:
     """The cell's text, its paragraphs joined with "\\n", and the line of the first one with text."""
     w = context.w
-    paragraphs = [p for p in cell.iter(w.p) if next(p.iterancestors(w.txbxContent), None) is None]
+    if next(cell.iter(w.txbxContent), None) is None and next(cell.iterancestors(w.txbxContent), None) is None:
+        paragraphs = list(cell.iter(w.p))  # no text box in or around the cell (nearly always)
+    else:
+        paragraphs = [p for p in cell.iter(w.p) if next(p.iterancestors(w.txbxContent), None) is None]
     lines: list[str] = []
     line = None
     for paragraph in paragraphs:
@@ -213,6 +220,15 @@ def _cell_text(cell: etree._Element, context: _Context, default_line: int) -> tu
 def _property(element: etree._Element, properties: str, name: str) -> etree._Element | None:
     """A property of a row or cell, e.g. _property(tc, w.tcPr, w.gridSpan)."""
     return element.find(f"{properties}/{name}")
+
+
+def _properties(element: etree._Element, properties: str) -> dict[str, etree._Element]:
+    """Every property of a row or cell by tag, the first of each (what _property finds), in one pass."""
+    found: dict[str, etree._Element] = {}
+    for group in element.iterchildren(properties):
+        for child in group:
+            found.setdefault(child.tag, child)
+    return found
 
 
 def _int_value(element: etree._Element | None, w: _Names, default: int) -> int:
@@ -239,10 +255,11 @@ def _table_rows(table: etree._Element, context: _Context) -> list[Row]:
         for tc in _block_elements(tr, w, (w.tc,)):
             text, line = _cell_text(tc, context, last_line)
             last_line = line
-            span = max(_int_value(_property(tc, w.tcPr, w.gridSpan), w, 1), 1)
-            if _continues(_property(tc, w.tcPr, w.vMerge), w) and column in above:
+            properties = _properties(tc, w.tcPr)
+            span = max(_int_value(properties.get(w.gridSpan), w, 1), 1)
+            if _continues(properties.get(w.vMerge), w) and column in above:
                 text, first_is_copy = above[column].text, True
-            elif _continues(_property(tc, w.tcPr, w.hMerge), w) and column - 1 in cells:
+            elif _continues(properties.get(w.hMerge), w) and column - 1 in cells:
                 text, first_is_copy = cells[column - 1].text, True  # Word 97's horizontal merge
             else:
                 first_is_copy = False

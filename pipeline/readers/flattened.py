@@ -301,14 +301,24 @@ def column_sums(codes: Sequence[str | None], width: int, vocabulary: Vocabulary)
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), " ")
 
 
+class _Folding(dict):
+    """str.translate table: a character's NFKC form where that is one character, else the character itself;
+    filled as characters are met (a text has few distinct ones; NFKC of each is a library call)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        self[code] = folded if len(folded) == 1 else char
+        return self[code]
+
+
+_FOLDING = _Folding()
+
+
 def normalise(text: str) -> str:
     """NFKC character by character where that keeps the length (（ -> (, ２ -> 2, ideographic space ->
     space), so a position in the normalised text is the same position in the printed one."""
-    out = []
-    for char in text.translate(_ZERO_WIDTH):
-        folded = unicodedata.normalize("NFKC", char)
-        out.append(folded if len(folded) == 1 else char)
-    return "".join(out)
+    return text.translate(_ZERO_WIDTH).translate(_FOLDING)
 
 
 # The enumerator in front of a vocabulary label: 2. / 一、 / (二); group "digits" when it is a number.

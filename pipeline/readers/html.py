@@ -2,7 +2,7 @@
 
 In: the decoded text of a web page or of a fragment of one (a saved page, a crawler's capture, Word's
 "Save as Web Page" export with its mso styles and <o:p> tags) and the encoding it was decoded from.
-Out: a `Document` of the page's paragraphs and tables in reading order, parsed with lxml.html.
+Out: a `Document` of the page's paragraphs and tables in reading order, parsed with lxml's HTML parser.
 
 - Tables: each <tr> becomes a Row of the table's full grid. A cell with rowspan/colspan fills every grid
   position it covers: the first is the cell itself, the others are copies marked `spanned`, which the
@@ -29,10 +29,10 @@ Out: a `Document` of the page's paragraphs and tables in reading order, parsed w
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
-import lxml.html
 from lxml import etree
 
 from pipeline.decode import UnreadableFile
@@ -65,27 +65,19 @@ _CJK_WRAP = re.compile(rf"(?<=[{_WIDE}])[ \t\r\f]*\n[ \t\n\r\f]*(?=[{_WIDE}])")
 _LEADING_DIGITS = re.compile(r"\s*(\d+)")
 
 
-@dataclass(frozen=True)
-class _Text:
+class _Text(NamedTuple):  # a tuple: pages have thousands of them
     text: str
     line: int  # where the first non-space character stands
-
-
-class _Break:
-    """A line break: <br>, or the edge of a block element."""
-
-
-_BREAK = _Break()
 
 
 @dataclass(frozen=True)
 class _DataTable:
     element: etree._Element
     line: int  # where the table's start tag begins
+    starts: dict[etree._Element, int]  # where the content of each element inside it starts (_content_lines)
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     """One line of text as shown, with the source line where it begins."""
 
     text: str
@@ -98,15 +90,19 @@ def read_html(text: str, encoding: str | None) -> Document:
     return Document(blocks=blocks, lines=render_lines(blocks), reader="html", encoding=encoding, notes=notes)
 
 
-def _parse(text: str) -> tuple[lxml.html.HtmlElement, tuple[str, ...]]:
+def _parse(text: str) -> tuple[etree._Element, tuple[str, ...]]:
     """The page's tree, and a note for each error that made libxml2 stop reading (content after it is lost)."""
     # libxml2 counts only \n as a line break; pipeline.decode also counts \r\n and a lone \r.
     source = text.replace("\r\n", "\n").replace("\r", "\n")
     # Bytes with an explicit encoding: lxml refuses str input that carries an XML encoding declaration,
     # and a <meta charset> must not undo the decoding pipeline.decode already did.
-    parser = lxml.html.HTMLParser(encoding="utf-8")
+    # etree's HTMLParser is lxml.html's without its element classes (the same tree; no Python call for
+    # every element the walk touches), and this is lxml.html.document_fromstring
+    parser = etree.HTMLParser(encoding="utf-8")
     try:
-        root = lxml.html.document_fromstring(source.encode("utf-8", "surrogatepass"), parser=parser)
+        root = etree.fromstring(source.encode("utf-8", "surrogatepass"), parser=parser)
+        if root is None:
+            raise etree.ParserError("Document is empty")
     except (etree.LxmlError, ValueError) as err:
         raise UnreadableFile(f"HTML that cannot be parsed: {err}") from err
     # libxml2 stops at a fatal error, e.g. elements nested more than 255 deep (unclosed <font> tags).
@@ -149,11 +145,19 @@ def _start_line(element: etree._Element, line: int) -> int:
 def _content_lines(element: etree._Element, line: int, starts: dict[etree._Element, int]) -> int:
     """Records in `starts` where the content of the element and of each one inside it starts; returns the
     line where the element ends. `line` is the line its start tag begins on."""
-    line = _start_line(element, line)
+    if isinstance(element.tag, str):  # _start_line, inlined: this runs for every element of every table
+        sourceline = element.sourceline
+        if sourceline and sourceline > line:
+            line = sourceline
     starts[element] = line
-    line += (element.text or "").count("\n")
+    text = element.text
+    if text:
+        line += text.count("\n")
     for child in element:
-        line = _content_lines(child, line, starts) + (child.tail or "").count("\n")
+        line = _content_lines(child, line, starts)
+        tail = child.tail
+        if tail:
+            line += tail.count("\n")
     return line
 
 
@@ -161,75 +165,100 @@ def _end_line(element: etree._Element, line: int) -> int:
     return _content_lines(element, line, {})
 
 
-def _events(element: etree._Element, line: int, in_cell: bool) -> Generator[_Text | _Break | _DataTable, None, int]:
-    """The element's content as events; returns the line where it ends.
+def _walk(element: etree._Element, line: int, in_cell: bool, pieces: list[_Text], out: list[_Line | _DataTable]) -> int:
+    """Appends the element's content to `out` as lines of text and data tables, in document order; returns
+    the line where the element ends. `pieces` holds the text of the line not yet ended (see `_flush`).
 
-    Outside cells a data table is one `_DataTable` event; inside a cell (`in_cell`) every table is text.
+    Outside cells a data table is one `_DataTable`; inside a cell (`in_cell`) every table is text. A <br>
+    and the edges of block elements end a line. (One function, not a chain of generators: it runs for every
+    element of every page.)
     """
-    line = _start_line(element, line)
-    if element.text:
-        yield _Text(element.text, _first_text_line(element.text, line))
-        line += element.text.count("\n")
+    if isinstance(element.tag, str):  # _start_line
+        sourceline = element.sourceline
+        if sourceline and sourceline > line:
+            line = sourceline
+    text = element.text
+    if text:
+        pieces.append(_Text(text, _first_text_line(text, line)))
+        line += text.count("\n")
     for child in element:
-        line = yield from _child_events(child, line, in_cell)
-        if child.tail:
-            yield _Text(child.tail, _first_text_line(child.tail, line))
-            line += child.tail.count("\n")
+        tag = child.tag
+        if not isinstance(tag, str):  # comments and processing instructions
+            line = _end_line(child, line)
+        else:
+            tag = tag.lower()
+            if tag in _IGNORED or (tag in _CHROME and _is_ignored(child)):
+                line = _end_line(child, line)
+            elif tag == "br":
+                _flush(pieces, out)
+                sourceline = child.sourceline
+                if sourceline and sourceline > line:
+                    line = sourceline
+            elif tag == "table" and not in_cell and not _is_layout_table(child):
+                _flush(pieces, out)
+                starts: dict[etree._Element, int] = {}
+                end_line = _content_lines(child, line, starts)
+                out.append(_DataTable(child, line, starts))
+                line = end_line
+            elif tag in _BLOCK:
+                _flush(pieces, out)
+                line = _walk(child, line, in_cell, pieces, out)
+                _flush(pieces, out)
+            else:
+                line = _walk(child, line, in_cell, pieces, out)
+        tail = child.tail
+        if tail:
+            pieces.append(_Text(tail, _first_text_line(tail, line)))
+            line += tail.count("\n")
     return line
 
 
-def _child_events(child: etree._Element, line: int, in_cell: bool) -> Generator[_Text | _Break | _DataTable, None, int]:
-    if _is_ignored(child):
-        return _end_line(child, line)
-    tag = _tag(child)
-    if tag == "br":
-        yield _BREAK
-        return _start_line(child, line)
-    if tag == "table" and not in_cell and not _is_layout_table(child):
-        yield _DataTable(child, line)
-        return _end_line(child, line)
-    if tag in _BLOCK:
-        yield _BREAK
-        end = yield from _events(child, line, in_cell)
-        yield _BREAK
-        return end
-    return (yield from _events(child, line, in_cell))
+def _flush(pieces: list[_Text], out: list[_Line | _DataTable]) -> None:
+    """Ends the current line: its text, if any is shown, goes to `out`."""
+    if len(pieces) == 1:  # most lines: one piece, which shows text if the line does
+        piece = pieces[0]
+        text = _normalise(piece.text)
+        if text:
+            out.append(_Line(text, piece.line))
+        pieces.clear()
+    elif pieces:
+        text = _normalise("".join(piece.text for piece in pieces))
+        if text:
+            out.append(_Line(text, next(piece.line for piece in pieces if piece.text.strip())))
+        pieces.clear()
+
+
+def _lines(element: etree._Element, line: int, in_cell: bool) -> list[_Line | _DataTable]:
+    """The non-empty lines of text of the element, and the data tables between them, in order."""
+    pieces: list[_Text] = []
+    out: list[_Line | _DataTable] = []
+    _walk(element, line, in_cell, pieces, out)
+    _flush(pieces, out)
+    return out
 
 
 def _normalise(text: str) -> str:
     """Whitespace as a browser shows it: runs of markup whitespace are one space, no space at either end."""
+    if text.isspace():  # the indentation between tags, mostly
+        return ""
     return _MARKUP_SPACE.sub(" ", _CJK_WRAP.sub("", text)).strip()
-
-
-def _lines(events: Iterator[_Text | _Break | _DataTable]) -> Iterator[_Line | _DataTable]:
-    """The non-empty lines of text, and the data tables between them, in order."""
-    pieces: list[_Text] = []
-
-    def flush() -> Iterator[_Line]:
-        text = _normalise("".join(piece.text for piece in pieces))
-        if text:
-            yield _Line(text, next(piece.line for piece in pieces if piece.text.strip()))
-        pieces.clear()
-
-    for event in events:
-        if isinstance(event, _Text):
-            pieces.append(event)
-            continue
-        yield from flush()
-        if isinstance(event, _DataTable):
-            yield event
-    yield from flush()
 
 
 def _text_of(element: etree._Element, line: int) -> list[_Line]:
     """The lines of text of a cell or caption, every table inside it read as text."""
-    return [item for item in _lines(_events(element, line, in_cell=True)) if isinstance(item, _Line)]
+    if not len(element):  # nothing inside but text (many cells): what _lines makes of it, more cheaply
+        text = element.text
+        if not text:
+            return []
+        shown = _normalise(text)
+        return [_Line(shown, _first_text_line(text, _start_line(element, line)))] if shown else []
+    return [item for item in _lines(element, line, in_cell=True) if isinstance(item, _Line)]
 
 
-def _blocks(root: lxml.html.HtmlElement) -> Iterator[Block]:
-    for item in _lines(_events(root, 1, in_cell=False)):
+def _blocks(root: etree._Element) -> Iterator[Block]:
+    for item in _lines(root, 1, in_cell=False):
         if isinstance(item, _DataTable):
-            yield from _table_blocks(item.element, item.line)
+            yield from _table_blocks(item.element, item.starts)
         else:
             yield Paragraph(item.text, item.line)
 
@@ -262,7 +291,10 @@ def _is_layout_table(table: etree._Element) -> bool:
 
 def _span(cell: etree._Element, attribute: str) -> int | None:
     """A rowspan/colspan as browsers read it (leading digits); None when absent or unreadable."""
-    match = _LEADING_DIGITS.match(cell.get(attribute) or "")
+    value = cell.get(attribute)
+    if value is None:  # nearly every cell
+        return None
+    match = _LEADING_DIGITS.match(value)
     return int(match.group(1)) if match else None
 
 
@@ -294,6 +326,7 @@ def expand_grid(rows: list[tuple[int, list[PrintedCell]]]) -> list[Row]:
     A row with no cells at all is left out.
     """
     grid: dict[tuple[int, int], Cell] = {}
+    widths = [0] * len(rows)  # of each grid row: one past its last covered position
     for r, (_, cells) in enumerate(rows):
         column = 0
         for printed in cells:
@@ -302,21 +335,21 @@ def expand_grid(rows: list[tuple[int, list[PrintedCell]]]) -> list[Row]:
             for dr in range(min(printed.rowspan, len(rows) - r)):
                 line = printed.line if dr == 0 else rows[r + dr][0]
                 for dc in range(printed.colspan):
-                    copy = dr > 0 or dc > 0
-                    grid.setdefault((r + dr, column + dc), Cell(printed.text, line, spanned=copy))
+                    if (r + dr, column + dc) not in grid:
+                        grid[(r + dr, column + dc)] = Cell(printed.text, line, spanned=dr > 0 or dc > 0)
+                if printed.colspan > 0:
+                    widths[r + dr] = max(widths[r + dr], column + printed.colspan)
             column += printed.colspan
     expanded: list[Row] = []
     for r, (row_line, _) in enumerate(rows):
-        width = max((c + 1 for (row, c) in grid if row == r), default=0)
+        width = widths[r]
         if width:
             expanded.append(Row(tuple(grid.get((r, c), Cell("", row_line)) for c in range(width))))
     return expanded
 
 
-def _table_blocks(table: etree._Element, line: int) -> Iterator[Block]:
-    """The caption as a Paragraph (it names the table), then the Table."""
-    starts: dict[etree._Element, int] = {}
-    _content_lines(table, line, starts)
+def _table_blocks(table: etree._Element, starts: dict[etree._Element, int]) -> Iterator[Block]:
+    """The caption as a Paragraph (it names the table), then the Table; `starts` from _content_lines."""
     for caption in (child for child in table if _tag(child) == "caption"):
         for item in _text_of(caption, starts[caption]):
             yield Paragraph(item.text, item.line)
