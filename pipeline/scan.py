@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 import pyarrow as pa
@@ -48,25 +49,34 @@ _FOLDER_LINK = "a symbolic link to a folder; links to folders are not followed"
 
 
 def _listing(raw_dir: Path) -> list[dict]:
-    """Every entry below raw_dir as scan rows (no hash yet), never following links to folders."""
+    """Every entry below raw_dir as scan rows (no hash yet), never following links to folders.
+
+    Plain strings and one `lstat` per file (a second `stat` only for links): pathlib objects cost more than the
+    system calls here, and this runs on every file at every refresh."""
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw report folder not found: {raw_dir}")
+    root = str(raw_dir)
+    start = len(root.rstrip("/")) + 1  # report ids are paths relative to raw_dir, with forward slashes
     rows = []
-    for folder, subfolders, files in os.walk(raw_dir, followlinks=False):
-        base = Path(folder)
+    for folder, subfolders, files in os.walk(root, followlinks=False):
         for name in subfolders:
-            path = base / name
-            if path.is_symlink():
-                rows.append(_row(raw_dir, path, is_link=True, skip_reason=_FOLDER_LINK))
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                rows.append(_row(path[start:], path, is_link=True, skip_reason=_FOLDER_LINK))
         for name in files:
-            path = base / name
-            relative = path.relative_to(raw_dir)
-            row = _row(raw_dir, path, is_link=path.is_symlink(), skip_reason=_skip_reason(relative))
+            path = os.path.join(folder, name)
+            relative = path[start:]
             try:
-                status = path.stat()
+                status = os.lstat(path)
+                is_link = stat.S_ISLNK(status.st_mode)
+            except OSError:
+                status, is_link = None, False
+            row = _row(relative, path, is_link=is_link, skip_reason=_skip_reason(PurePosixPath(relative)))
+            try:
+                status = os.stat(path) if is_link or status is None else status
             except OSError as err:
                 if not row["skip_reason"]:
-                    row["error"] = _unreadable(path, err)
+                    row["error"] = _unreadable(Path(path), err)
             else:
                 row.update(
                     size_bytes=status.st_size, mtime_ns=status.st_mtime_ns, inode=status.st_ino, device=status.st_dev
@@ -75,9 +85,9 @@ def _listing(raw_dir: Path) -> list[dict]:
     return sorted(rows, key=lambda row: row["report_id"])
 
 
-def _row(raw_dir: Path, path: Path, is_link: bool, skip_reason: str | None) -> dict:
+def _row(report_id: str, path: str, is_link: bool, skip_reason: str | None) -> dict:
     row = dict.fromkeys(SCAN_SCHEMA.names)
-    row.update(report_id=path.relative_to(raw_dir).as_posix(), path=str(path), is_link=is_link, skip_reason=skip_reason)
+    row.update(report_id=report_id, path=path, is_link=is_link, skip_reason=skip_reason)
     return row
 
 
