@@ -326,6 +326,8 @@ class Divisions:
             if len(short) >= 2 and short != division.name:
                 self.by_short[short].append(division)
         self.longest = max(map(len, self.by_name), default=0)
+        # names and short forms alike: places() tries every piece of a name, and most pieces are no place
+        self.any_name = frozenset(self.by_name) | frozenset(self.by_short)
         self.by_code = {d.code: d for d in sorted(self.rows, key=lambda d: d.valid_from)}
         # a name that two divisions carried at once since the regulation began needs its parent to be told apart
         self.homonyms = frozenset(name for name, rows in self.by_name.items() if _shared(rows))
@@ -343,6 +345,8 @@ class Divisions:
         while position < len(text):
             for length in range(min(self.longest, len(text) - position), 1, -1):
                 piece = text[position : position + length]
+                if piece not in self.any_name:
+                    continue
                 candidates = self.lookup(piece, year, short=False) or (short and self.lookup(piece, year, True))
                 if candidates:
                     found.append((piece, candidates))
@@ -370,10 +374,25 @@ def default_references() -> tuple[tuple[AliasRule, ...], Divisions]:
     return tuple(load_aliases(ALIASES_CSV)), Divisions(divisions_table(DIVISIONS_CSV))
 
 
-def apply_aliases(name: str, year: int | None, rules: Iterable[AliasRule]) -> tuple[str, list[AliasRule]]:
+class AliasIndex:
+    """Alias rules by the year they apply to: whole-name rules by alias, fragment rules longest first."""
+
+    def __init__(self, rules: Iterable[AliasRule]):
+        self.rules = tuple(rules)
+        self._by_year: dict[int | None, tuple[dict[str, AliasRule], list[AliasRule]]] = {}
+
+    def for_year(self, year: int | None) -> tuple[dict[str, AliasRule], list[AliasRule]]:
+        if year not in self._by_year:
+            rules = [rule for rule in self.rules if rule.applies(year)]
+            by_name = {rule.alias: rule for rule in rules if rule.match == "name"}
+            fragments = sorted((r for r in rules if r.match == "fragment"), key=lambda r: -len(r.alias))
+            self._by_year[year] = by_name, fragments
+        return self._by_year[year]
+
+
+def apply_aliases(name: str, year: int | None, rules: Iterable[AliasRule] | AliasIndex) -> tuple[str, list[AliasRule]]:
     """The canonical form of a normalised name and the alias rows that made it."""
-    rules = [rule for rule in rules if rule.applies(year)]
-    by_name = {rule.alias: rule for rule in rules if rule.match == "name"}
+    by_name, fragments = (rules if isinstance(rules, AliasIndex) else AliasIndex(rules)).for_year(year)
     applied: list[AliasRule] = []
 
     def whole(current: str) -> str:
@@ -384,7 +403,7 @@ def apply_aliases(name: str, year: int | None, rules: Iterable[AliasRule]) -> tu
 
     result = whole(name)
     if not applied:
-        for rule in sorted((r for r in rules if r.match == "fragment"), key=lambda r: -len(r.alias)):
+        for rule in fragments:
             if rule.alias in result:
                 result = result.replace(rule.alias, rule.canonical)
                 applied.append(rule)
@@ -477,7 +496,11 @@ def agency_level(remainder: str, kind: str, place_level: str | None, central: bo
 
 
 def resolve_name(
-    printed: str, year: int | None, region_hint: str | None, rules: Iterable[AliasRule], divisions: Divisions
+    printed: str,
+    year: int | None,
+    region_hint: str | None,
+    rules: Iterable[AliasRule] | AliasIndex,
+    divisions: Divisions,
 ) -> Resolution:
     """One report's agency: canonical id and name, region, level and type (see the module docstring)."""
     name = agency_key(printed)
@@ -545,8 +568,12 @@ def canonical_agency_id(printed: str | None, year: int | None, region_hint: str 
     """The canonical agency id of one report with the reference tables of data/reference/ (the parse command)."""
     if not printed:
         return None
-    rules, divisions = default_references()
-    return resolve_name(printed, year, region_hint, rules, divisions).agency_id
+    return resolve_name(printed, year, region_hint, _default_alias_index(), default_references()[1]).agency_id
+
+
+@cache
+def _default_alias_index() -> AliasIndex:
+    return AliasIndex(default_references()[0])
 
 
 def resolve_agencies(
@@ -554,7 +581,7 @@ def resolve_agencies(
 ) -> dict[str, pa.Table]:
     """report_agencies, agencies and agency_names for a per-report table (report_id, agency, year, scope,
     region_hint; region_hint may be missing). An agency's region, level and type are those of its latest report."""
-    rules = list(aliases)
+    rules = AliasIndex(aliases)
     if isinstance(divisions, pa.Table):
         divisions = Divisions(divisions)
     columns = reports.column_names

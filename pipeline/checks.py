@@ -53,10 +53,11 @@ def _sum(cells: Iterable[Fact | None]) -> tuple[float, list[str]]:
     for fact in cells:
         if fact is None:
             continue
-        cell = f"{fact.category}/{fact.applicant_type or fact.metric}"
         if fact.value_status == "number":
             total += fact.value
-        elif fact.value_status in ("blank", "placeholder"):
+            continue
+        cell = f"{fact.category}/{fact.applicant_type or fact.metric}"
+        if fact.value_status in ("blank", "placeholder"):
             notes.append(f"{cell} {fact.value_status} (line {fact.line}) counted as 0")
         else:
             notes.append(f"{cell} text {fact.raw!r} (line {fact.line})")

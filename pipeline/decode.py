@@ -27,6 +27,8 @@ class SourceText:
     @property
     def lines(self) -> list[str]:
         """Lines as an editor numbers them; line n is `lines[n - 1]`."""
+        if "\r" not in self.text:  # most files: str.split is many times faster than the regex
+            return self.text.split("\n")
         return _LINE_BREAK.split(self.text)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pipeline.text import compact
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, like Fact (pipeline/facts.py): reports have hundreds of cells
 class Cell:
     text: str  # as printed, wrapped lines joined with "\n"
     line: int

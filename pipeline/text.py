@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Word and web exports pad cells with these; str.split() alone misses none of them, but strip(" ") would.
-_SPACES = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff]+")
+# Word and web exports pad cells with spaces of every kind: str.split() sees all of them (no-break and
+# ideographic ones too, which strip(" ") would miss), but not these invisible ones.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 # Enumerators in front of labels: 一、 / （一） / (1) / 1. / 1、 / 第一，
 _ENUMERATOR = re.compile(
@@ -24,7 +25,79 @@ _NOT_WORD = re.compile(r"[^\w\u3400-\u9fff]+")
 
 def nfkc(text: str) -> str:
     """Full-width letters, digits and brackets to their ASCII forms (（一） -> (一), ０ -> 0)."""
-    return unicodedata.normalize("NFKC", text)
+    if text.isascii():  # ASCII is NFKC already
+        return text
+    if not _FOLDABLE.fullmatch(text):
+        return unicodedata.normalize("NFKC", text)
+    # most report text: fold it character by character, the common folds first (str.replace is far cheaper
+    # than a regex substitution, which makes a Python call for every character it replaces)
+    for char, folded in _COMMON_FOLDS:
+        if char in text:
+            text = text.replace(char, folded)
+    if _UNCHANGED.fullmatch(text):
+        return text
+    return _FOLDING.sub(_fold, text)
+
+
+# unicodedata.normalize takes hundreds of nanoseconds a character, and report text needs little of it: CJK
+# ideographs and punctuation are NFKC already, and the full-width forms (，（）：０-９), the no-break and
+# ideographic spaces, circled digits… each map to a fixed string. In a text made only of such characters no
+# two of them interact (NFKC reorders and composes only around combining marks and Hangul jamo, none of which
+# these are or map to), so its NFKC is the NFKC of each character, joined: exactly what the library returns.
+_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff"  # CJK unified ideographs: no decomposition, NFKC leaves them
+_FOLD_CANDIDATES = (  # ranges whose characters are taken when they and their NFKC are inert (_is_inert)
+    (0x0000, 0x00FF),  # ASCII and Latin-1 (no-break space, ·)
+    (0x2010, 0x205E),  # general punctuation (— … ‰ ※)
+    (0x2160, 0x217F),  # roman numerals
+    (0x2190, 0x21FF),  # arrows
+    (0x2460, 0x24FF),  # circled and bracketed digits (① ⑴ ⒈)
+    (0x2500, 0x25FF),  # box drawing and geometric shapes (○ □ ■)
+    (0x3000, 0x303F),  # CJK symbols and punctuation (、。《》「」〔〕 and the ideographic space)
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF01, 0xFF64),  # full-width ASCII and half-width CJK punctuation
+    (0xE000, 0xE000),  # a private-use character: compact_lines joins lines with it
+)
+
+
+def _is_inert(char: str) -> bool:
+    """A character NFKC never combines with its neighbours: no combining mark (the second half of every
+    canonical composition is one), no Hangul jamo (which compose with each other)."""
+    return not unicodedata.category(char).startswith("M") and not ("\u1100" <= char <= "\u11ff")
+
+
+def _character_folds() -> dict[str, str]:
+    """The candidate characters that fold on their own, each with its NFKC."""
+    folds: dict[str, str] = {}
+    for first, last in _FOLD_CANDIDATES:
+        for code in range(first, last + 1):
+            char = chr(code)
+            folded = unicodedata.normalize("NFKC", char)
+            if _is_inert(char) and all(map(_is_inert, folded)):
+                folds[char] = folded
+    return folds
+
+
+def _ranges(chars: list[str]) -> str:
+    """The characters as the inside of a regex character class, runs of code points as ranges."""
+    runs: list[list[int]] = []
+    for code in sorted(map(ord, chars)):
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs)
+
+
+_FOLDS = _character_folds()
+_FOLDABLE = re.compile(f"[{_IDEOGRAPHS}{_ranges(list(_FOLDS))}]*")
+_UNCHANGED = re.compile(f"[{_IDEOGRAPHS}{_ranges([char for char, folded in _FOLDS.items() if folded == char])}]*")
+_FOLDING = re.compile(f"[{_ranges([char for char, folded in _FOLDS.items() if folded != char])}]")
+# the characters Chinese text folds most often: no-break and ideographic spaces, full-width punctuation
+_COMMON_FOLDS = tuple((char, _FOLDS[char]) for char in "\u00a0\u3000，（）：；！？")
+
+
+def _fold(match: re.Match[str]) -> str:
+    return _FOLDS[match.group()]
 
 
 # Cell texts and labels repeat endlessly ("0", "自然人", "\xa00"): their keys are remembered. Only short texts
@@ -45,9 +118,12 @@ def compact(text: str) -> str:
     if key is not None:
         return key
     if text.isascii():  # ASCII is NFKC already: only the spaces go
-        key = _SPACES.sub("", text)
+        key = "".join(text.split())
     else:
-        squeezed = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+        squeezed = "".join(nfkc(text).split())
+        for invisible in _INVISIBLE:
+            if invisible in squeezed:
+                squeezed = squeezed.replace(invisible, "")
         key = squeezed if unicodedata.is_normalized("NFKC", squeezed) else nfkc(squeezed)
     if len(text) <= _MEMO_CHARS:
         if len(_compact_memo) >= _MEMO_ENTRIES:

@@ -92,9 +92,11 @@ def region_hint(lines: list[str]) -> str | None:
     words takes the divisions table, which is pipeline/agencies.py's business."""
     phrases: list[str] = []
     for text in compact_lines(lines):
+        if "网" not in text and "数" not in text and "要" not in text:
+            continue  # every phrase _PORTAL finds holds 网站, 数字 or 要点: most lines need no search
         text = text.replace("“", "").replace("”", "").replace('"', "")
         if "网站" not in text and "数字" not in text and "要点" not in text:
-            continue  # every phrase _PORTAL finds holds one of these: most lines need no search
+            continue
         for match in _PORTAL.finditer(text):
             phrase = match.group().lstrip("《")
             place = re.sub(r"(?:人民政府|政府)?门户网站$|政府网站$", "", phrase)

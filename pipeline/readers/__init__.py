@@ -40,10 +40,12 @@ _LONG_LINE = 400
 
 def sniff_format(text: str) -> str:
     """html | markdown | flattened | text, from the decoded content."""
-    # Word's saved pages open with tens of kilobytes of <style>: look through the whole text, stop early
-    if sum(1 for _, _ in zip(_HTML_TAG.finditer(text), range(_HTML_TAGS_NEEDED), strict=False)) >= _HTML_TAGS_NEEDED:
+    # Word's saved pages open with tens of kilobytes of <style>: look through the whole text, stop early.
+    # (The regexes are slow on long text: a text without "<" or "|" is no page or pipe table.)
+    tags = _HTML_TAG.finditer(text) if "<" in text else ()
+    if sum(1 for _, _ in zip(tags, range(_HTML_TAGS_NEEDED), strict=False)) >= _HTML_TAGS_NEEDED:
         return "html"
-    if len(_PIPE_ROW.findall(text)) >= 3 and _PIPE_RULE.search(text):
+    if "|" in text and len(_PIPE_ROW.findall(text)) >= 3 and _PIPE_RULE.search(text):
         return "markdown"
     lines = text.split("\n")
     if not any(line.startswith("\t") for line in lines) and any(

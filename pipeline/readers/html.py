@@ -54,6 +54,15 @@ _BLOCK = frozenset(
     | {"h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "ol", "p"}
     | {"pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"}
 )
+# What _walk does with an element, by tag (one look-up instead of a test per set); inline elements
+# (span, a, b, font, Word's o:p…) have no role.
+_SKIP, _CHROME_PART, _BREAK, _TABLE, _BLOCK_START = range(5)
+_ROLES = (
+    {tag: _BLOCK_START for tag in _BLOCK}
+    | {tag: _SKIP for tag in _IGNORED}
+    | {tag: _CHROME_PART for tag in _CHROME}
+    | {"br": _BREAK, "table": _TABLE}
+)
 _ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 _CELLS = frozenset({"td", "th"})
 _MAX_COLSPAN = 1000  # browsers' cap; protects the grid from a typo like colspan="10000"
@@ -65,16 +74,15 @@ _CJK_WRAP = re.compile(rf"(?<=[{_WIDE}])[ \t\r\f]*\n[ \t\n\r\f]*(?=[{_WIDE}])")
 _LEADING_DIGITS = re.compile(r"\s*(\d+)")
 
 
-class _Text(NamedTuple):  # a tuple: pages have thousands of them
-    text: str
-    line: int  # where the first non-space character stands
+# A piece of text of a line being read, and the line where the piece starts: (text, line). A plain tuple,
+# not a NamedTuple: pages have thousands of them.
+_Text = tuple[str, int]
 
 
 @dataclass(frozen=True)
 class _DataTable:
-    element: etree._Element
-    line: int  # where the table's start tag begins
-    starts: dict[etree._Element, int]  # where the content of each element inside it starts (_content_lines)
+    captions: list[_Line]  # the text of its <caption>s
+    rows: list[tuple[int, list[PrintedCell]]]  # (line of the <tr>, its cells), for expand_grid
 
 
 class _Line(NamedTuple):
@@ -142,27 +150,21 @@ def _start_line(element: etree._Element, line: int) -> int:
     return max(line, element.sourceline or 0) if _tag(element) is not None else line
 
 
-def _content_lines(element: etree._Element, line: int, starts: dict[etree._Element, int]) -> int:
-    """Records in `starts` where the content of the element and of each one inside it starts; returns the
-    line where the element ends. `line` is the line its start tag begins on."""
-    if isinstance(element.tag, str):  # _start_line, inlined: this runs for every element of every table
+def _end_line(element: etree._Element, line: int) -> int:
+    """The line where the element ends, given the line its start tag begins on (for content not read)."""
+    if isinstance(element.tag, str):  # _start_line, inlined
         sourceline = element.sourceline
         if sourceline and sourceline > line:
             line = sourceline
-    starts[element] = line
     text = element.text
     if text:
         line += text.count("\n")
     for child in element:
-        line = _content_lines(child, line, starts)
+        line = _end_line(child, line)
         tail = child.tail
         if tail:
             line += tail.count("\n")
     return line
-
-
-def _end_line(element: etree._Element, line: int) -> int:
-    return _content_lines(element, line, {})
 
 
 def _walk(element: etree._Element, line: int, in_cell: bool, pieces: list[_Text], out: list[_Line | _DataTable]) -> int:
@@ -171,44 +173,54 @@ def _walk(element: etree._Element, line: int, in_cell: bool, pieces: list[_Text]
 
     Outside cells a data table is one `_DataTable`; inside a cell (`in_cell`) every table is text. A <br>
     and the edges of block elements end a line. (One function, not a chain of generators: it runs for every
-    element of every page.)
+    element of every page; each access to an lxml element makes Python objects, hence the locals.)
+    Blank text at the start of a line is not kept: the line would show the same without it.
     """
-    if isinstance(element.tag, str):  # _start_line
-        sourceline = element.sourceline
-        if sourceline and sourceline > line:
-            line = sourceline
+    sourceline = element.sourceline  # _start_line: `element` is an element, never a comment
+    if sourceline and sourceline > line:
+        line = sourceline
     text = element.text
     if text:
-        pieces.append(_Text(text, _first_text_line(text, line)))
+        if pieces or not text.isspace():
+            pieces.append((text, line))
         line += text.count("\n")
+    if not len(element):  # a leaf (<o:p>, an empty <span>): no child iterator to make
+        return line
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):  # comments and processing instructions
             line = _end_line(child, line)
         else:
-            tag = tag.lower()
-            if tag in _IGNORED or (tag in _CHROME and _is_ignored(child)):
-                line = _end_line(child, line)
-            elif tag == "br":
-                _flush(pieces, out)
+            role = _ROLES.get(tag.lower())
+            if role == _CHROME_PART:
+                role = _SKIP if _is_ignored(child) else _BLOCK_START
+            elif role == _TABLE and (in_cell or _is_layout_table(child)):
+                role = _BLOCK_START
+            if role is None:  # inline: the line goes on
+                line = _walk(child, line, in_cell, pieces, out)
+            elif role == _BLOCK_START:
+                if pieces:
+                    _flush(pieces, out)
+                line = _walk(child, line, in_cell, pieces, out)
+                if pieces:
+                    _flush(pieces, out)
+            elif role == _BREAK:
+                if pieces:
+                    _flush(pieces, out)
                 sourceline = child.sourceline
                 if sourceline and sourceline > line:
                     line = sourceline
-            elif tag == "table" and not in_cell and not _is_layout_table(child):
-                _flush(pieces, out)
-                starts: dict[etree._Element, int] = {}
-                end_line = _content_lines(child, line, starts)
-                out.append(_DataTable(child, line, starts))
-                line = end_line
-            elif tag in _BLOCK:
-                _flush(pieces, out)
-                line = _walk(child, line, in_cell, pieces, out)
-                _flush(pieces, out)
-            else:
-                line = _walk(child, line, in_cell, pieces, out)
+            elif role == _TABLE:  # a data table
+                if pieces:
+                    _flush(pieces, out)
+                table, line = _read_table(child, line)
+                out.append(table)
+            else:  # _SKIP
+                line = _end_line(child, line)
         tail = child.tail
         if tail:
-            pieces.append(_Text(tail, _first_text_line(tail, line)))
+            if pieces or not tail.isspace():
+                pieces.append((tail, line))
             line += tail.count("\n")
     return line
 
@@ -216,16 +228,16 @@ def _walk(element: etree._Element, line: int, in_cell: bool, pieces: list[_Text]
 def _flush(pieces: list[_Text], out: list[_Line | _DataTable]) -> None:
     """Ends the current line: its text, if any is shown, goes to `out`."""
     if len(pieces) == 1:  # most lines: one piece, which shows text if the line does
-        piece = pieces[0]
-        text = _normalise(piece.text)
-        if text:
-            out.append(_Line(text, piece.line))
-        pieces.clear()
-    elif pieces:
-        text = _normalise("".join(piece.text for piece in pieces))
-        if text:
-            out.append(_Line(text, next(piece.line for piece in pieces if piece.text.strip())))
-        pieces.clear()
+        text, line = pieces[0]
+        shown = _normalise(text)
+        if shown:
+            out.append(_Line(shown, _first_text_line(text, line)))
+    else:
+        shown = _normalise("".join(text for text, _ in pieces))
+        if shown:
+            text, line = next(piece for piece in pieces if piece[0].strip())
+            out.append(_Line(shown, _first_text_line(text, line)))
+    pieces.clear()
 
 
 def _lines(element: etree._Element, line: int, in_cell: bool) -> list[_Line | _DataTable]:
@@ -233,7 +245,8 @@ def _lines(element: etree._Element, line: int, in_cell: bool) -> list[_Line | _D
     pieces: list[_Text] = []
     out: list[_Line | _DataTable] = []
     _walk(element, line, in_cell, pieces, out)
-    _flush(pieces, out)
+    if pieces:
+        _flush(pieces, out)
     return out
 
 
@@ -241,24 +254,33 @@ def _normalise(text: str) -> str:
     """Whitespace as a browser shows it: runs of markup whitespace are one space, no space at either end."""
     if text.isspace():  # the indentation between tags, mostly
         return ""
+    if text.isprintable() and "  " not in text:  # most cell texts: no whitespace but single spaces
+        return text.strip()
     return _MARKUP_SPACE.sub(" ", _CJK_WRAP.sub("", text)).strip()
 
 
-def _text_of(element: etree._Element, line: int) -> list[_Line]:
-    """The lines of text of a cell or caption, every table inside it read as text."""
-    if not len(element):  # nothing inside but text (many cells): what _lines makes of it, more cheaply
+def _text_of(element: etree._Element, line: int) -> tuple[list[_Line], int]:
+    """The lines of text of a cell or caption, every table inside it read as text; and the line where the
+    element ends. `line` is the line its start tag begins on."""
+    if not len(element):  # nothing inside but text (many cells): what _walk makes of it, more cheaply
+        line = _start_line(element, line)
         text = element.text
         if not text:
-            return []
+            return [], line
         shown = _normalise(text)
-        return [_Line(shown, _first_text_line(text, _start_line(element, line)))] if shown else []
-    return [item for item in _lines(element, line, in_cell=True) if isinstance(item, _Line)]
+        return ([_Line(shown, _first_text_line(text, line))] if shown else []), line + text.count("\n")
+    pieces: list[_Text] = []
+    lines: list = []  # only _Lines: in a cell, tables are text
+    end_line = _walk(element, line, True, pieces, lines)
+    if pieces:
+        _flush(pieces, lines)
+    return lines, end_line
 
 
 def _blocks(root: etree._Element) -> Iterator[Block]:
     for item in _lines(root, 1, in_cell=False):
         if isinstance(item, _DataTable):
-            yield from _table_blocks(item.element, item.starts)
+            yield from _table_blocks(item)
         else:
             yield Paragraph(item.text, item.line)
 
@@ -289,17 +311,13 @@ def _is_layout_table(table: etree._Element) -> bool:
     return any(len(_rows_of(inner)) >= len(rows) for inner in table.iterdescendants("table"))
 
 
-def _span(cell: etree._Element, attribute: str) -> int | None:
-    """A rowspan/colspan as browsers read it (leading digits); None when absent or unreadable."""
-    value = cell.get(attribute)
-    if value is None:  # nearly every cell
-        return None
+def _span(value: str) -> int | None:
+    """A rowspan/colspan attribute as browsers read it (leading digits); None when unreadable."""
     match = _LEADING_DIGITS.match(value)
     return int(match.group(1)) if match else None
 
 
-@dataclass(frozen=True)
-class PrintedCell:
+class PrintedCell(NamedTuple):  # a tuple: pages have hundreds of them
     """A <td>/<th> as written: its text, line, and how many grid rows and columns it covers."""
 
     text: str
@@ -308,13 +326,90 @@ class PrintedCell:
     colspan: int = 1
 
 
-def _printed_cell(cell: etree._Element, line: int, rows_left: int) -> PrintedCell:
-    lines = _text_of(cell, line)
-    rowspan = _span(cell, "rowspan")
-    rowspan = rows_left if rowspan == 0 else min(max(rowspan or 1, 1), rows_left)  # 0: to the table's end
-    colspan = min(max(_span(cell, "colspan") or 1, 1), _MAX_COLSPAN)
-    text = "\n".join(item.text for item in lines)
-    return PrintedCell(text, lines[0].line if lines else _start_line(cell, line), rowspan, colspan)
+def _read_table(table: etree._Element, line: int) -> tuple[_DataTable, int]:
+    """A data table's captions and rows, and the line where it ends, in one pass over its elements (every
+    line is counted along the text, so reading a cell's text also says where the next one starts).
+
+    Its rows are its own <tr>s, also inside <thead>/<tbody>/<tfoot>, not those of tables in its cells;
+    whatever else it holds only counts for the lines.
+    """
+    line = _start_line(table, line)
+    captions: list[_Line] = []
+    rows: list[tuple[int, list[PrintedCell]]] = []
+    text = table.text
+    if text:
+        line += text.count("\n")
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            line = _read_row(child, line, rows)
+        elif tag in _ROW_GROUPS:
+            line = _start_line(child, line)
+            text = child.text
+            if text:
+                line += text.count("\n")
+            for row in child:
+                line = _read_row(row, line, rows) if _tag(row) == "tr" else _end_line(row, line)
+                tail = row.tail
+                if tail:
+                    line += tail.count("\n")
+        elif tag == "caption":
+            lines, line = _text_of(child, line)
+            captions.extend(lines)
+        else:
+            line = _end_line(child, line)
+        tail = child.tail
+        if tail:
+            line += tail.count("\n")
+    _clip_rowspans(rows)
+    return _DataTable(captions, rows), line
+
+
+def _read_row(tr: etree._Element, line: int, rows: list[tuple[int, list[PrintedCell]]]) -> int:
+    """Appends the <tr>'s line and cells to `rows`; returns the line where it ends."""
+    line = _start_line(tr, line)
+    row_line = line
+    cells: list[PrintedCell] = []
+    text = tr.text
+    if text:
+        line += text.count("\n")
+    for child in tr:
+        if _tag(child) in _CELLS:
+            cell, line = _printed_cell(child, line)
+            cells.append(cell)
+        else:
+            line = _end_line(child, line)
+        tail = child.tail
+        if tail:
+            line += tail.count("\n")
+    rows.append((row_line, cells))
+    return line
+
+
+def _printed_cell(cell: etree._Element, line: int) -> tuple[PrintedCell, int]:
+    """The cell as printed, its rowspan as written (0: to the table's end); and the line where it ends."""
+    lines, end_line = _text_of(cell, line)
+    rowspan = colspan = 1
+    written = cell.get("rowspan")
+    if written is not None:  # seldom: a merged cell
+        rowspan = _span(written)
+        rowspan = 0 if rowspan == 0 else max(rowspan or 1, 1)
+    written = cell.get("colspan")
+    if written is not None:
+        colspan = min(max(_span(written) or 1, 1), _MAX_COLSPAN)
+    if not lines:
+        return PrintedCell("", _start_line(cell, line), rowspan, colspan), end_line
+    text = lines[0].text if len(lines) == 1 else "\n".join(item.text for item in lines)
+    return PrintedCell(text, lines[0].line, rowspan, colspan), end_line
+
+
+def _clip_rowspans(rows: list[tuple[int, list[PrintedCell]]]) -> None:
+    """Rowspans that reach past the table's last row end there, as do those of 0 (HTML: to the end)."""
+    for index, (_, cells) in enumerate(rows):
+        rows_left = len(rows) - index
+        for position, cell in enumerate(cells):
+            if cell.rowspan == 0 or cell.rowspan > rows_left:
+                cells[position] = cell._replace(rowspan=rows_left)
 
 
 def expand_grid(rows: list[tuple[int, list[PrintedCell]]]) -> list[Row]:
@@ -325,42 +420,34 @@ def expand_grid(rows: list[tuple[int, list[PrintedCell]]]) -> list[Row]:
     left of a covered one, becomes an empty cell; rows keep their own length (no padding on the right).
     A row with no cells at all is left out.
     """
-    grid: dict[tuple[int, int], Cell] = {}
-    widths = [0] * len(rows)  # of each grid row: one past its last covered position
+    grid: list[list[Cell | None]] = [[] for _ in rows]  # each grid row up to its last covered position
     for r, (_, cells) in enumerate(rows):
         column = 0
+        covered = grid[r]
         for printed in cells:
-            while (r, column) in grid:
+            while column < len(covered) and covered[column] is not None:
                 column += 1
+            text, colspan = printed.text, printed.colspan
             for dr in range(min(printed.rowspan, len(rows) - r)):
                 line = printed.line if dr == 0 else rows[r + dr][0]
-                for dc in range(printed.colspan):
-                    if (r + dr, column + dc) not in grid:
-                        grid[(r + dr, column + dc)] = Cell(printed.text, line, spanned=dr > 0 or dc > 0)
-                if printed.colspan > 0:
-                    widths[r + dr] = max(widths[r + dr], column + printed.colspan)
-            column += printed.colspan
+                target = grid[r + dr]
+                if len(target) < column + colspan:
+                    target.extend([None] * (column + colspan - len(target)))
+                for dc in range(colspan):
+                    if target[column + dc] is None:
+                        target[column + dc] = Cell(text, line, dr > 0 or dc > 0)
+            column += colspan
     expanded: list[Row] = []
-    for r, (row_line, _) in enumerate(rows):
-        width = widths[r]
-        if width:
-            expanded.append(Row(tuple(grid.get((r, c), Cell("", row_line)) for c in range(width))))
+    for (row_line, _), cells in zip(rows, grid, strict=True):
+        if cells:
+            expanded.append(Row(tuple(Cell("", row_line) if cell is None else cell for cell in cells)))
     return expanded
 
 
-def _table_blocks(table: etree._Element, starts: dict[etree._Element, int]) -> Iterator[Block]:
-    """The caption as a Paragraph (it names the table), then the Table; `starts` from _content_lines."""
-    for caption in (child for child in table if _tag(child) == "caption"):
-        for item in _text_of(caption, starts[caption]):
-            yield Paragraph(item.text, item.line)
-    tr_elements = _rows_of(table)
-    printed_rows = [
-        (
-            starts[tr],
-            [_printed_cell(cell, starts[cell], len(tr_elements) - index) for cell in _cells_of(tr)],
-        )
-        for index, tr in enumerate(tr_elements)
-    ]
-    rows = expand_grid(printed_rows)
+def _table_blocks(table: _DataTable) -> Iterator[Block]:
+    """The caption as a Paragraph (it names the table), then the Table."""
+    for item in table.captions:
+        yield Paragraph(item.text, item.line)
+    rows = expand_grid(table.rows)
     if rows:
         yield Table(tuple(rows))

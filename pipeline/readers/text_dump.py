@@ -33,13 +33,13 @@ def _is_label_fragment(line: str, blank_lines_before: int) -> bool:
 def read_text_dump(lines: list[str], encoding: str | None = None) -> Document:
     blocks: list[Block] = []
     rows: list[Row] = []
-    row: list[list] = []  # cells under construction: [text, line]
+    row: list[Cell] = []  # the cells of the row being read
     blank_lines = 0  # blank lines since the last cell line
     in_table = False
 
     def end_row() -> None:
         if row:
-            rows.append(Row(tuple(Cell(text, line) for text, line in row)))
+            rows.append(Row(tuple(row)))
             row.clear()
 
     def end_table() -> None:
@@ -54,12 +54,13 @@ def read_text_dump(lines: list[str], encoding: str | None = None) -> Document:
         if line.startswith("\t"):
             if blank_lines and row:
                 end_row()
-            row.append([line[1:], number])
+            row.append(Cell(line[1:], number))
             in_table, blank_lines = True, 0
         elif not line.strip():
             blank_lines += 1
         elif in_table and row and _is_label_fragment(line, blank_lines):
-            row[-1][0] += "\n" + line
+            wrapped = row[-1]  # seldom: a wrapped label
+            row[-1] = Cell(f"{wrapped.text}\n{line}", wrapped.line)
             blank_lines = 0
         else:
             end_table()
