@@ -21,7 +21,9 @@ header block, then the report on one line with each row's digits run together; a
 together only when exactly one split fits the row's sums, as pipeline/readers/flattened.py requires, else
 some cell boundaries get a space, or, for table 2, the row is recorded as expected to stay unresolved).
 
-Agencies are regions x agency types (renamed by the 2018 reform from 2019 on), each reporting a run of
+Agencies are places x agency types (renamed by the 2018 reform from 2019 on): the real corpus's places
+and the provinces, cities and counties of data/reference/divisions.csv, each agency printing a name no
+other agency prints (about one report per agency and year, as in a real corpus), each reporting a run of
 years 2008-2025 with the template of each year (legacy prose with an optional statistics table up to
 2018, the 2019 template for 2019-2020, the 2021 template from 2021); 上年结转 of year t is 结转下年度 of
 year t-1 for most agencies. Numbers satisfy the template's rules except in a controlled share of reports
@@ -35,6 +37,7 @@ Nothing here imports the parser (pipeline/); bench/check_generated.py compares t
 from __future__ import annotations
 
 import argparse
+import csv
 import html
 import io
 import itertools
@@ -266,9 +269,10 @@ LEGACY_NATIONAL = (  # the 2014 national statistics system: one this-year column
 LEGACY_TABLES = {"fujian_early": LEGACY_FUJIAN_EARLY, "fujian_late": LEGACY_FUJIAN_LATE, "national": LEGACY_NATIONAL}
 
 # --------------------------------------------------------------------------------------------------
-# Agencies: regions x agency types
+# Agencies: places x agency types. The places are the real corpus's (REGIONS, with their streets) and the
+# provinces, prefecture cities and counties of data/reference/divisions.csv (region_pool).
 
-REGIONS = (  # (name with its province/city prefix, name without it, street names for 街道办事处)
+REGIONS = (  # the real corpus's places: (name with its province/city prefix, name without it, streets)
     ("北京市东城区", "东城区", ("建国门", "东华门", "景山", "和平里", "安定门")),
     ("北京市西城区", "西城区", ("新街口", "月坛", "展览路", "金融街")),
     ("北京市朝阳区", "朝阳区", ("三里屯", "建外", "呼家楼", "望京")),
@@ -326,6 +330,77 @@ AGENCY_TYPES = (
     ("对外联络服务办公室", "对外联络服务办公室", ("zero", "zero", "tiny")),
     ("街道办事处", "街道办事处", ("zero", "tiny", "small")),
 )
+REAL_REGION_SHARE = 0.15  # agencies placed in REGIONS; the others in a division of divisions.csv
+DIVISIONS_CSV = Path(__file__).resolve().parent.parent / "data" / "reference" / "divisions.csv"
+# Common street names (城关街道, 解放路街道 …) for the 街道办事处 of a district, county or county-level city
+STREET_STEMS = (
+    *("城关", "城东", "城西", "城南", "城北", "东关", "西关", "南关", "北关", "东城", "西城", "南城", "北城"),
+    *("新华", "新城", "新村", "人民路", "解放路", "中山路", "建设路", "文化路", "胜利路", "和平路", "东风路"),
+    *("朝阳", "向阳", "滨江", "滨河", "凤凰", "龙山", "府前", "站前", "长安", "兴隆", "永安", "花园", "湖滨"),
+)
+# The types a province has under these names (its other departments are 厅, a form AGENCY_TYPES lacks).
+PROVINCE_TYPES = ("人民政府", "发展和改革委员会", "卫生和计划生育委员会")
+REGIONS_ONLY_TYPES = ("对外联络服务办公室",)  # the real corpus's (北京) offices, not every county's
+MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")  # provinces whose departments are 局, as a city's
+
+
+@dataclass(frozen=True)
+class Region:
+    """A place agencies are named after, and what it has: streets for 街道办事处, agency types, years."""
+
+    full: str  # with its province/city prefix: 福州市鼓楼区, 江苏省昆山市
+    short: str  # without it: 鼓楼区
+    streets: tuple[str, ...]  # none: no 街道办事处
+    kinds: tuple[int, ...]  # into AGENCY_TYPES
+    since: int = FIRST_YEAR  # the years the division had this name (divisions.csv)
+    until: int = LAST_YEAR
+
+
+@lru_cache(maxsize=1)
+def region_pool() -> tuple[tuple[Region, ...], tuple[Region, ...]]:
+    """The places agencies are drawn from: (REGIONS, the divisions of divisions.csv), read once.
+
+    Divisions named in 2008-2025, outside 台湾/香港/澳门: provinces (only PROVINCE_TYPES, except the
+    municipalities), prefecture cities (not 地区 or 盟: no 人民政府 there) and counties, districts and
+    county-level cities, prefixed with their city (福州市鼓楼区) or, for county-level cities and counties
+    directly under the province, the province (江苏省昆山市). Districts, counties and county-level cities
+    get streets from STREET_STEMS. Places of REGIONS are left out of the divisions.
+    """
+    real_kinds = tuple(range(len(AGENCY_TYPES)))
+    real = tuple(
+        Region(full, short, streets, tuple(i for i in real_kinds if streets or AGENCY_TYPES[i][0] != "街道办事处"))
+        for full, short, streets in REGIONS
+    )
+    known = {full for full, _, _ in REGIONS}
+    years: dict[tuple[str, str, str], tuple[int, int]] = {}  # (full, short, level) -> (since, until)
+    with DIVISIONS_CSV.open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            name, level, province, city = row["name"], row["level"], row["province"], row["city"]
+            since, until = int(row["valid_from"]), int(row["valid_to"] or LAST_YEAR)
+            if until < FIRST_YEAR or since > LAST_YEAR or province in ("台湾省", "香港特别行政区", "澳门特别行政区"):
+                continue
+            if name in ("市辖区", "县", "直辖县") or (level == "city" and name.endswith(("地区", "盟"))):
+                continue
+            full = (province if name.endswith("市") or not city else city) + name if level == "county" else name
+            if {full, province + name, city + name} & known:  # REGIONS has it (浙江省安吉县 = 湖州市安吉县)
+                continue
+            span = years.get((full, name, level), (since, until))
+            years[(full, name, level)] = (min(span[0], since), max(span[1], until))
+    divisions = []
+    province_kinds = tuple(i for i, kind in enumerate(AGENCY_TYPES) if kind[0] in PROVINCE_TYPES)
+    all_kinds = tuple(i for i, kind in enumerate(AGENCY_TYPES) if kind[0] not in REGIONS_ONLY_TYPES)
+    no_street = tuple(i for i in all_kinds if AGENCY_TYPES[i][0] != "街道办事处")
+    for (full, short, level), (since, until) in years.items():
+        if level == "province" and full not in MUNICIPALITIES:
+            kinds, streets = province_kinds, ()
+        elif level == "county" and short.endswith(("区", "市", "县")):
+            kinds, streets = all_kinds, STREET_STEMS
+        else:
+            kinds, streets = no_street, ()
+        divisions.append(Region(full, short, streets, kinds, max(since, FIRST_YEAR), min(until, LAST_YEAR)))
+    return real, tuple(divisions)
+
+
 SCALE = {"zero": 0.0, "tiny": 1.5, "small": 7.0, "medium": 45.0, "large": 320.0, "huge": 2400.0}
 REFORM_YEAR = 2019  # names of the 2018 institutional reform, as reports print them from 2019 on
 
@@ -395,7 +470,7 @@ class AgencyPlan:
     """One agency of the corpus: who it is, which years it reports, where its reports go."""
 
     index: int
-    region: int  # into REGIONS
+    region: tuple[str, str]  # its place: (name with its province/city prefix, name without it)
     kind: int  # into AGENCY_TYPES
     street: str  # for 街道办事处
     first: int
@@ -409,24 +484,40 @@ class AgencyPlan:
 
 
 def _plan(n: int, seed: int, formats: Sequence[str]) -> list[AgencyPlan]:
-    """Agencies and their runs of years until there are n reports; cheap, so every worker can redo it."""
+    """Agencies and their runs of years until there are n reports; cheap, so every worker can redo it.
+
+    An agency is a place of region_pool (REGIONS in REAL_REGION_SHARE of the draws) and one of its types;
+    a draw that would print a name already printed by another agency is drawn again (up to 20 times, so
+    a corpus larger than the pool still ends), so almost every agency-year has one report, as in a real
+    corpus. An agency reports only in the years its place had that name.
+    """
     rng = random.Random(f"{seed}:plan")
+    real, divisions = region_pool()
     plans: list[AgencyPlan] = []
+    taken: set[str] = set()  # every name an agency of the plan prints
     start = 0
     years = list(range(FIRST_YEAR, LAST_YEAR + 1))
     # More agencies report in recent years (most reports of a corpus are 2019+).
     first_weights = [1.0 if year < 2014 else 1.5 if year < 2019 else 3.0 for year in years]
     while start < n:
-        region = rng.randrange(len(REGIONS))
-        kind = rng.randrange(len(AGENCY_TYPES))
-        streets = REGIONS[region][2]
-        if AGENCY_TYPES[kind][0] == "街道办事处" and not streets:
-            kind = 0
-        street = rng.choice(streets) if streets else ""
-        first = rng.choices(years, first_weights)[0]
-        last = min(LAST_YEAR, first + rng.choice((0, 1, 2, 3, 4, 6, 8, 10, 17)))
+        for _ in range(20):
+            region = rng.choice(real if rng.random() < REAL_REGION_SHARE else divisions)
+            kind = rng.choice(region.kinds)
+            street = rng.choice(region.streets) if AGENCY_TYPES[kind][0] == "街道办事处" else ""
+            names = {
+                _name(region.full, region.short, kind_name, street, full)
+                for kind_name in AGENCY_TYPES[kind][:2]
+                for full in (True, False)
+            }
+            if not names & taken:
+                break
+        taken |= names
+        valid = slice(region.since - FIRST_YEAR, region.until - FIRST_YEAR + 1)
+        first = rng.choices(years[valid], first_weights[valid])[0]
+        last = min(region.until, first + rng.choice((0, 1, 2, 3, 4, 6, 8, 10, 17)))
         count = min(last - first + 1, n - start)
-        plans.append(AgencyPlan(len(plans), region, kind, street, first, first + count - 1, rng.choice(formats), start))
+        place = (region.full, region.short)
+        plans.append(AgencyPlan(len(plans), place, kind, street, first, first + count - 1, rng.choice(formats), start))
         start += count
     return plans
 
@@ -520,14 +611,16 @@ def _agency_state(plan: AgencyPlan, rng: random.Random, options: Options) -> Age
     )
 
 
+def _name(full_prefix: str, short_prefix: str, kind: str, street: str, full: bool) -> str:
+    if kind == "街道办事处":
+        return f"{full_prefix}人民政府{street}街道办事处" if full else f"{short_prefix}{street}街道办事处"
+    return (full_prefix if full else short_prefix) + kind
+
+
 def agency_name(state: AgencyState, year: int, full: bool) -> str:
     plan = state.plan
-    full_prefix, short_prefix, _ = REGIONS[plan.region]
     before, after, _ = AGENCY_TYPES[plan.kind]
-    kind = after if year >= REFORM_YEAR else before
-    if kind == "街道办事处":
-        return f"{full_prefix}人民政府{plan.street}街道办事处" if full else f"{short_prefix}{plan.street}街道办事处"
-    return (full_prefix if full else short_prefix) + kind
+    return _name(*plan.region, after if year >= REFORM_YEAR else before, plan.street, full)
 
 
 def template_of(year: int) -> str:
