@@ -226,6 +226,11 @@ class ChunkResult:
     problems: dict[str, str] = field(default_factory=dict)  # expected content hash -> why it is not cached
 
 
+# Each batch's index rows, read once per process: a batch never changes once it has its name, and a run lists
+# the cache several times (one read of 400 batches takes a second at 100,000 reports).
+_batch_indexes: dict[Path, pa.Table] = {}
+
+
 @dataclass(frozen=True)
 class ParseCache:
     """The parse cache of one parser version under `<root>/parse/<version>/` (root: `<warehouse>/.cache`)."""
@@ -266,11 +271,18 @@ class ParseCache:
     def index(self) -> pa.Table:
         """One row per cached content hash (CACHED_REPORTS_SCHEMA), from the oldest batch that holds it."""
         tables = []
-        for batch in self.batches():
-            try:
-                tables.append(pq.ParquetFile(batch / BATCH_FILES["reports"]).read().cast(CACHED_REPORTS_SCHEMA))
-            except (OSError, pa.ArrowException) as err:  # a damaged batch: parsed again, and pruned later
-                log.warning("ignoring the unreadable parse cache batch %s: %s", batch, err)
+        batches = self.batches()
+        for gone in [path for path in _batch_indexes if path.parent == self.folder and path not in batches]:
+            del _batch_indexes[gone]
+        for batch in batches:
+            if batch not in _batch_indexes:
+                try:
+                    table = pq.ParquetFile(batch / BATCH_FILES["reports"]).read().cast(CACHED_REPORTS_SCHEMA)
+                except (OSError, pa.ArrowException) as err:  # a damaged batch: parsed again, and pruned later
+                    log.warning("ignoring the unreadable parse cache batch %s: %s", batch, err)
+                    continue
+                _batch_indexes[batch] = table
+            tables.append(_batch_indexes[batch])
         if not tables:
             return CACHED_REPORTS_SCHEMA.empty_table()
         frame = pl.from_arrow(pa.concat_tables(tables)).sort("batch_id").unique("content_hash", keep="first")

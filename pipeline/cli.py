@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 log = logging.getLogger("pipeline")
@@ -51,13 +52,20 @@ def _build(args: argparse.Namespace) -> int:
         log.error("raw report folder not found: %s", raw_dir)
         return 2
     started = time.perf_counter()
-    if not args.force:  # the nightly no-op, in a second or two: no Dagster run when nothing changed
-        from pipeline.load import inspect_raw_folder
-        from pipeline.warehouse import Warehouse
+    from pipeline.load import drop_plan, plan_run
+    from pipeline.warehouse import Warehouse
 
-        if inspect_raw_folder(Warehouse(warehouse_dir), raw_dir).unchanged:
-            print(f"nothing changed since the published build in {warehouse_dir}: it stays as it is", file=sys.stderr)
-            return _print_summary(warehouse_dir, time.perf_counter() - started)
+    # The run's plan (the scan of the raw folder) is made here, once, under the run id the job then runs with: its
+    # steps find it in the run's staging folder instead of scanning again, and a no-op needs no Dagster at all.
+    store, run_id = Warehouse(warehouse_dir), str(uuid.uuid4())
+    plan = plan_run(store, run_id, raw_dir)
+    for folder in plan.removed_staging:
+        log.warning("removed the staging folder of a run that died: %s", folder)
+    if plan.unchanged and not args.force:
+        drop_plan(store, run_id)
+        store.discard(run_id)
+        print(f"nothing changed since the published build in {warehouse_dir}: it stays as it is", file=sys.stderr)
+        return _print_summary(warehouse_dir, time.perf_counter() - started)
     import dagster as dg  # seconds to import: only when there is work to do
 
     from pipeline.definitions import ALL_PARTITIONS_TAGS, JOB_NAME, build_definitions
@@ -66,7 +74,7 @@ def _build(args: argparse.Namespace) -> int:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     result = defs.resolve_job_def(JOB_NAME).execute_in_process(  # every parse partition, in this one run
-        instance=instance, raise_on_error=False, run_config=run_config, tags=ALL_PARTITIONS_TAGS
+        instance=instance, raise_on_error=False, run_config=run_config, tags=ALL_PARTITIONS_TAGS, run_id=run_id
     )
     seconds = time.perf_counter() - started
     if not result.success:

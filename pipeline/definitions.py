@@ -34,7 +34,7 @@ from pipeline.agencies import aliases_table, divisions_table, load_aliases
 from pipeline.cache import parser_version, workers
 from pipeline.checks import CHECK_NAMES
 from pipeline.load import HASH_PREFIXES, RunPlan, build_tables, drop_plan, parse_missing, plan_run, record_state
-from pipeline.report_page import CHARTS_BY_ASSET, REPORT_QUERIES_READ, chart_metadata, write_page
+from pipeline.report_page import CHARTS_BY_ASSET, REPORT_QUERIES_READ, build_charts, chart_metadata, write_page
 from pipeline.sql_models import SqlModel, load_models, run_model
 from pipeline.warehouse import REPORT_PAGE, Warehouse, run_summary, vocabulary_table
 
@@ -402,8 +402,9 @@ def trends_report(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     if warehouse.plan(context).unchanged:
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(store.directory / REPORT_PAGE))})
     with store.connect(run_id) as connection:
-        page = write_page(connection, store.claim(run_id) / REPORT_PAGE)
-        charts = chart_metadata(connection)
+        charts = build_charts(connection)
+        page = write_page(connection, store.claim(run_id) / REPORT_PAGE, charts)
+        charts = chart_metadata(connection, charts=charts)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(store.directory / REPORT_PAGE)),
@@ -425,6 +426,7 @@ def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     store, run_id = warehouse.warehouse, context.run.run_id
     plan = warehouse.plan(context)
     if plan.unchanged and not store.has_staged_database(run_id):
+        drop_plan(store, run_id)
         store.discard(run_id)
         context.log.info(UNCHANGED)
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(store.database)), "unchanged": True})

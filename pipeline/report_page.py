@@ -34,7 +34,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -1088,14 +1088,23 @@ def quality_charts(connection: duckdb.DuckDBPyConnection) -> list[Chart]:
         ]
 
 
-def build_charts(connection: duckdb.DuckDBPyConnection) -> list[Chart]:
-    """Every chart of the page, in page order; a chart whose data is missing says why instead of a picture."""
+def build_charts(connection: duckdb.DuckDBPyConnection, keys: Sequence[str] | None = None) -> list[Chart]:
+    """The charts of the page (all, or those of `keys`), in page order; a chart whose data is missing says why
+    instead of a picture. Only the queries of the charts asked for run (a model's preview needs one or two)."""
+    builders: tuple[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection], list[Chart]]], ...] = (
+        (("applications_by_province", "applications_by_level"), _region_charts),
+        (("outcome_mix",), lambda c: [outcome_mix_chart(c)]),
+        (("top_agencies_new_applications",), lambda c: [top_agencies_by_new_applications_chart(c)]),
+        (("top_agencies_disclosure_rate",), lambda c: [top_agencies_by_disclosure_rate_chart(c)]),
+        (("quality_by_check", "quality_by_agency_year"), quality_charts),
+    )
+    wanted = set(CHART_KEYS if keys is None else keys)
     return [
-        *_region_charts(connection),
-        outcome_mix_chart(connection),
-        top_agencies_by_new_applications_chart(connection),
-        top_agencies_by_disclosure_rate_chart(connection),
-        *quality_charts(connection),
+        chart
+        for produced, builder in builders
+        if wanted & set(produced)
+        for chart in builder(connection)
+        if chart.key in wanted
     ]
 
 
@@ -1230,9 +1239,11 @@ def _warehouse_summary(connection: duckdb.DuckDBPyConnection) -> tuple[str, str 
     return line, None
 
 
-def render_page(connection: duckdb.DuckDBPyConnection, generated_at: datetime | None = None) -> str:
-    """The whole trends page as one self-contained HTML string."""
-    charts = build_charts(connection)
+def render_page(
+    connection: duckdb.DuckDBPyConnection, generated_at: datetime | None = None, charts: list[Chart] | None = None
+) -> str:
+    """The whole trends page as one self-contained HTML string (`charts`: build_charts' result, if at hand)."""
+    charts = build_charts(connection) if charts is None else charts
     summary, banner = _warehouse_summary(connection)
     stamp = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
     toc = "".join(f'<li><a href="#{esc(c.key)}">{esc(c.title)}</a></li>' for c in charts)
@@ -1266,10 +1277,10 @@ def render_page(connection: duckdb.DuckDBPyConnection, generated_at: datetime | 
     )
 
 
-def write_page(connection: duckdb.DuckDBPyConnection, path: str | Path) -> Path:
+def write_page(connection: duckdb.DuckDBPyConnection, path: str | Path, charts: list[Chart] | None = None) -> Path:
     """Render the page and write it to `path` atomically (a reader never sees half a page)."""
     path = Path(path)
-    page = render_page(connection)
+    page = render_page(connection, charts=charts)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -1324,18 +1335,17 @@ def chart_metadata(
     connection: duckdb.DuckDBPyConnection,
     keys: Sequence[str] | None = None,
     page_path: str | Path | None = None,
+    charts: list[Chart] | None = None,
 ) -> dict[str, dg.MetadataValue]:
     """Charts as Dagster metadata: `chart/<key>` -> markdown with the chart as an image, its notes below.
 
     The Dagster UI renders markdown metadata through react-markdown with rehype-sanitize, whose schema in
     dagster-webserver adds `data` to the allowed `src` protocols, so `![title](data:image/svg+xml;base64,…)`
-    shows the picture. `keys` picks charts (see CHARTS_BY_ASSET); `page_path` adds a `report_page` path entry.
+    shows the picture. `keys` picks charts (see CHARTS_BY_ASSET); `page_path` adds a `report_page` path entry;
+    `charts` are build_charts' result, if at hand.
     """
-    wanted = set(keys) if keys is not None else None
     metadata: dict[str, dg.MetadataValue] = {}
-    for chart in build_charts(connection):
-        if wanted is not None and chart.key not in wanted:
-            continue
+    for chart in build_charts(connection, keys) if charts is None else charts:
         if chart.svg:
             title = chart.title.replace("[", "(").replace("]", ")")
             lines = [f"![{title}]({svg_data_uri(_with_heading(chart))})", ""]
