@@ -331,6 +331,13 @@ def rewrite_share(raw: Path, n: int, seed: int, formats: tuple[str, ...], share:
     return written
 
 
+def _rewrite_generated(raw: Path, n: int, seed: int, formats: tuple[str, ...]) -> int:
+    """rewrite_share on the generated corpus, which then is no longer what its stamp says: a rerun of the stage
+    generates it again (else its refresh would rewrite files with the bytes they already hold)."""
+    raw.with_name(f"{raw.name}.generated.json").unlink(missing_ok=True)
+    return rewrite_share(raw, n, seed, formats, REFRESH_SHARE)
+
+
 def stage_build(work: Path, n: int, seed: int, formats: tuple[str, ...], cores: int) -> dict:
     raw, warehouse, log_file = work / "raw", work / "warehouse", work / "build.log"
     generate_s = ensure_corpus(raw, n, seed, formats, cores)
@@ -343,7 +350,7 @@ def stage_build(work: Path, n: int, seed: int, formats: tuple[str, ...], cores: 
     for key, prepare in (
         ("build", None),
         ("refresh_noop", None),
-        ("refresh_1pct", lambda: rewrite_share(raw, n, seed, formats, REFRESH_SHARE)),
+        ("refresh_1pct", lambda: _rewrite_generated(raw, n, seed, formats)),
     ):
         if prepare:
             figures[f"{key}_files_rewritten"] = prepare()
