@@ -49,6 +49,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.durable import fsync
 from pipeline.facts import CHECK_RESULTS_SCHEMA, FACTS_SCHEMA, ParsedReport
 
 log = logging.getLogger(__name__)
@@ -212,14 +213,6 @@ def _record_columns(batch_id: str, reports: list[ParsedReport], kind: str, names
     return columns
 
 
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 @dataclass
 class ChunkResult:
     """What a worker sends back: small, whatever the chunk held."""
@@ -267,10 +260,10 @@ class ParseCache:
         for name, table in batch_tables(batch_id, reports).items():
             path = temporary / BATCH_FILES[name]
             pq.write_table(table, path, compression="zstd")
-            _fsync(path)
-        _fsync(temporary)
+            fsync(path)
+        fsync(temporary)
         os.rename(temporary, self.folder / batch_id)  # the batch appears whole, or not at all
-        _fsync(self.folder)
+        fsync(self.folder)
         return batch_id
 
     def index(self) -> pa.Table:

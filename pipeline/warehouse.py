@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from pipeline.durable import fsync
 from pipeline.vocabulary import VOCABULARY_CSV
 
 DATABASE_FILE = "warehouse.duckdb"
@@ -276,16 +277,16 @@ class Warehouse:
                 for name in files:
                     path = Path(folder) / name
                     if path.name != self.OWNER_FILE and not path.is_symlink():
-                        self._fsync(path)
+                        fsync(path)
                 if Path(folder) != staging:
-                    self._fsync(Path(folder))
+                    fsync(Path(folder))
             versions = self.directory / self.VERSIONS
             versions.mkdir(exist_ok=True)
             os.rename(staging, versions / run_id)
             self._release(staging)
             (versions / run_id / self.OWNER_FILE).unlink(missing_ok=True)
-            self._fsync(versions)
-            self._fsync(staging.parent)
+            fsync(versions)
+            fsync(staging.parent)
             self._link(self.CURRENT, f"{self.VERSIONS}/{run_id}")  # the switch
             for name in self.PUBLISHED_FILES:  # no-ops once in place; from the flat layout, a one-time move
                 if name != REPORT_PAGE or (versions / run_id / name).exists():  # no page before one was drawn
@@ -294,7 +295,7 @@ class Warehouse:
                 legacy = self.directory / name
                 if legacy.is_symlink() or legacy.is_file():
                     legacy.unlink()
-            self._fsync(self.directory)
+            fsync(self.directory)
             keep = {run_id} | ({previous.name} if previous else set())
             for folder in versions.iterdir():
                 if folder.name not in keep:
@@ -311,15 +312,6 @@ class Warehouse:
         temporary.unlink(missing_ok=True)
         os.symlink(target, temporary)  # relative: resolved from where it ends up
         os.replace(temporary, entry)
-
-    @staticmethod
-    def _fsync(path: Path) -> None:
-        """Flush a file's data or a folder's entries to disk, so a power cut cannot publish what is not there."""
-        descriptor = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
     def discard(self, run_id: str) -> None:
         staging = self.staging(run_id)
