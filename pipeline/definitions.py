@@ -169,22 +169,25 @@ def parse_cache(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     )
 
 
-@dg.asset(group_name="reference", description="GB/T 2260 divisions, valid years (data/reference/divisions.csv).")
-def divisions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    table = divisions_table()
+def _stage_small_table(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, name: str, table: pa.Table
+) -> dg.MaterializeResult:
+    """A reference table read from the repository, staged as a DuckDB table (no Parquet) unless nothing changed."""
     if warehouse.plan(context).unchanged:
         return dg.MaterializeResult(metadata={**_table_metadata(table), "unchanged": True})
-    warehouse.warehouse.write_table(context.run.run_id, "divisions", table, parquet=False)
+    warehouse.warehouse.write_table(context.run.run_id, name, table, parquet=False)
     return dg.MaterializeResult(metadata=_table_metadata(table))
+
+
+@dg.asset(group_name="reference", description="GB/T 2260 divisions, valid years (data/reference/divisions.csv).")
+def divisions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    return _stage_small_table(context, warehouse, "divisions", divisions_table())
 
 
 @dg.asset(group_name="reference", description="The curated agency alias table (data/reference/agency_aliases.csv).")
 def agency_aliases(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    table = aliases_table(load_aliases())  # a bad row stops the run here, naming the file and line
-    if warehouse.plan(context).unchanged:
-        return dg.MaterializeResult(metadata={**_table_metadata(table), "unchanged": True})
-    warehouse.warehouse.write_table(context.run.run_id, "agency_aliases", table, parquet=False)
-    return dg.MaterializeResult(metadata=_table_metadata(table))
+    # a bad row stops the run here, naming the file and line
+    return _stage_small_table(context, warehouse, "agency_aliases", aliases_table(load_aliases()))
 
 
 @dg.multi_asset(
@@ -243,11 +246,7 @@ def parsed_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 @dg.asset(group_name="parsed", description="The canonical vocabulary (pipeline/vocabulary.csv) as a table.")
 def vocabulary(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    table = vocabulary_table()
-    if warehouse.plan(context).unchanged:
-        return dg.MaterializeResult(metadata={**_table_metadata(table), "unchanged": True})
-    warehouse.warehouse.write_table(context.run.run_id, "vocabulary", table, parquet=False)
-    return dg.MaterializeResult(metadata=_table_metadata(table))
+    return _stage_small_table(context, warehouse, "vocabulary", vocabulary_table())
 
 
 def _rule_findings(connection, rule: str) -> pl.DataFrame:
