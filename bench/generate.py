@@ -956,7 +956,8 @@ def _legacy(state: AgencyState, rep: Report, rng: random.Random, options: Option
         prose["fees"] = 0
     if breaking:
         table_codes = {code for code, *_ in rep.legacy_rows}
-        shared = [c for c in prose if c in table_codes]
+        # not fees: the prose states them only as 「本年度未收取任何费用」, which cannot carry another figure
+        shared = [c for c in prose if c in table_codes and c != "fees"]
         if shared:
             code = rng.choice(shared)
             prose[code] += rng.choice((1, 2, 5, 100))
