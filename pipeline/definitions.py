@@ -33,7 +33,17 @@ import pyarrow.compute as pc
 from pipeline.agencies import aliases_table, divisions_table, load_aliases
 from pipeline.cache import parser_version, workers
 from pipeline.checks import CHECK_NAMES
-from pipeline.load import HASH_PREFIXES, RunPlan, build_tables, drop_plan, parse_missing, plan_run, record_state
+from pipeline.load import (
+    HASH_PREFIXES,
+    RunPlan,
+    build_tables,
+    changed_agencies,
+    drop_plan,
+    forget_changes,
+    parse_missing,
+    plan_run,
+    record_state,
+)
 from pipeline.report_page import CHARTS_BY_ASSET, REPORT_QUERIES_READ, build_charts, chart_metadata, write_page
 from pipeline.sql_models import SqlModel, load_models, run_model
 from pipeline.warehouse import REPORT_PAGE, Warehouse, run_summary, vocabulary_table
@@ -230,6 +240,8 @@ def parsed_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
         result = build_tables(store, run_id, plan, progress)
         how = f"incrementally: {result.touched} reports changed" if result.incremental else "from the parse cache"
+        if result.changed_agencies is not None:
+            how += f", {result.changed_agencies} agencies (incremental models compute these again)"
         context.log.info(f"loaded {result.reports.num_rows} reports {how}")
         with store.connect(run_id) as connection:
             metadata = {name: _relation_metadata(connection, name) for name in names}
@@ -339,8 +351,13 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
                 metadata = _relation_metadata(connection, model.name, model.columns)
             return dg.MaterializeResult(metadata={**metadata, "unchanged": True})
         with warehouse.warehouse.connect(context.run.run_id) as connection:
-            run_model(connection, model)
+            changed = changed_agencies(connection) if model.incremental else None
+            run_model(connection, model, changed)
             metadata = _relation_metadata(connection, model.name, model.columns)
+            if changed:
+                (agencies,) = connection.sql(f"SELECT count(*) FROM {changed}").fetchall()[0]
+                metadata["changed_agencies_computed"] = agencies
+                context.log.info(f"{model.name}: computed again for the {agencies} changed agencies only")
             if model.name in CHARTS_BY_ASSET:  # the trends page's charts drawn from this model, as previews
                 metadata.update(chart_metadata(connection, keys=CHARTS_BY_ASSET[model.name]))
         return dg.MaterializeResult(metadata=metadata)
@@ -430,6 +447,7 @@ def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
         context.log.info(UNCHANGED)
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(store.database)), "unchanged": True})
     with store.connect(run_id) as connection:
+        forget_changes(connection)
         tables = connection.sql("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name").fetchall()
     layer = context.job_def.asset_layer
     if set(layer.selected_asset_keys) >= set(layer.asset_graph.materializable_asset_keys):

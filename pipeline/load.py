@@ -16,7 +16,11 @@ How:
    of the same parser and load code, only reports whose row changed (new, changed or deleted files, another
    agency id…) have their facts deleted and inserted again; otherwise the tables are rebuilt from the cache;
 4. Parquet: only the year partitions touched are written again; the others are hard links to the files of the
-   build the staged database came from (files are never modified once written, so sharing them is safe).
+   build the staged database came from (files are never modified once written, so sharing them is safe);
+5. when the staged database also came from the same code and SQL models, the agencies whose rows changed (those
+   of touched reports, before and after, and those whose `agencies` or `agency_names` rows differ) are listed in
+   CHANGED_AGENCIES, so that the model steps compute incremental models for those agencies only
+   (pipeline/sql_models.py). The list lives in the staged database and is dropped before publishing.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # hive's (and DuckDB's, Spark's) 
 PARTITION_FILE = "data_0.parquet"  # the one file of each year partition
 # Columns of a report row that facts copy: a report whose row changes has its facts loaded again.
 REPORT_LEVEL_COLUMNS = ("content_hash", "status", "agency", "agency_id", "year", "template")
+# In a staged database only: what the load step tells the model steps (dropped before publishing).
+BUILD_SCHEMA = "_build"
+CHANGED_AGENCIES = f"{BUILD_SCHEMA}.changed_agencies"  # agency_id of every agency whose rows changed (NULL: no agency)
 
 
 @dataclass(frozen=True)
@@ -278,6 +285,7 @@ class LoadResult:
     incremental: bool  # False: facts and check_results were rebuilt from the cache
     touched: int  # reports whose rows changed: their facts and check results were loaded again or removed
     touched_years: set | None  # facts partitions whose content changed (None: all)
+    changed_agencies: int | None  # agencies the incremental models compute again (None: the models run whole)
 
 
 def load_tables(
@@ -311,6 +319,11 @@ def load_tables(
             f"WHERE n.report_id IS NULL OR o.report_id IS NULL OR {differs}"
         )
         touched_ids = {row[0] for row in connection.sql("SELECT report_id FROM touched").fetchall()}
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE changed_agencies AS "
+            "SELECT agency_id FROM reports SEMI JOIN touched USING (report_id) "
+            "UNION SELECT agency_id FROM new_reports SEMI JOIN touched USING (report_id)"
+        )
         years = _fact_years(connection, touched_ids)
         connection.execute("DELETE FROM facts WHERE report_id IN (SELECT report_id FROM touched)")
         connection.execute("DELETE FROM check_results WHERE report_id IN (SELECT report_id FROM touched)")
@@ -328,12 +341,37 @@ def load_tables(
     connection.unregister("new_reports")
     for name in ("agencies", "agency_names"):
         connection.register("incoming", resolved[name])
+        if incremental:  # an agency whose region or names changed (an edit of divisions or aliases) is changed too
+            connection.execute(
+                f'INSERT INTO changed_agencies SELECT agency_id FROM (FROM incoming EXCEPT FROM "{name}") '
+                f'UNION SELECT agency_id FROM (FROM "{name}" EXCEPT FROM incoming)'
+            )
         connection.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
         connection.unregister("incoming")
     if years is not None:
         years |= _fact_years(connection, touched_ids)
+    changed = None
+    connection.execute(f"DROP SCHEMA IF EXISTS {BUILD_SCHEMA} CASCADE")
+    if incremental and base.inputs.get("code and SQL models") == code_version():
+        connection.execute(f"CREATE SCHEMA {BUILD_SCHEMA}")
+        connection.execute(f"CREATE TABLE {CHANGED_AGENCIES} AS SELECT DISTINCT agency_id FROM changed_agencies")
+        (changed,) = connection.sql(f"SELECT count(*) FROM {CHANGED_AGENCIES}").fetchall()[0]
     agencies = {name: resolved[name] for name in ("agencies", "agency_names")}
-    return LoadResult(reports, agencies, incremental, len(touched_ids), years)
+    return LoadResult(reports, agencies, incremental, len(touched_ids), years, changed)
+
+
+def changed_agencies(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """CHANGED_AGENCIES when the load step listed the agencies that changed (incremental models may then run for
+    those only), else None."""
+    (found,) = connection.sql(
+        f"SELECT count(*) FROM duckdb_tables() WHERE schema_name = '{BUILD_SCHEMA}' AND table_name = 'changed_agencies'"
+    ).fetchall()[0]
+    return CHANGED_AGENCIES if found else None
+
+
+def forget_changes(connection: duckdb.DuckDBPyConnection) -> None:
+    """Drop what the load step told the model steps: the published database holds the warehouse only."""
+    connection.execute(f"DROP SCHEMA IF EXISTS {BUILD_SCHEMA} CASCADE")
 
 
 def _fact_years(connection: duckdb.DuckDBPyConnection, report_ids: set[str]) -> set:

@@ -6,6 +6,14 @@ tables), so the Dagster lineage graph never relies on a hand-kept list. The file
 block is the model's documentation: a paragraph (what one row is, where the numbers come from) and a
 `Columns:` block with one `name: description` line per output column (longer descriptions go on in more
 deeply indented lines), which the data dictionary and the Dagster column schema show.
+
+Incremental models: a header line `Incremental: by agency_id` says the model's rows of an agency depend only on
+that agency's rows of what it reads. A refresh that changed few agencies (pipeline/load.py lists them in
+CHANGED_AGENCIES) then runs such a model over those agencies' rows only and swaps their rows in the table, instead
+of computing it whole: `run_model` reads the same SQL through views of the inputs cut to those agencies. What an
+incremental model may read is checked when it is loaded: tables with an agency (AGENCY_SCOPED), reference tables
+read whole (READ_WHOLE: a change to them changes the code version, and the models are then run whole), and other
+incremental models. tests/test_incremental.py compares such refreshes with full builds, table for table.
 """
 
 from __future__ import annotations
@@ -23,6 +31,23 @@ from sqlglot.optimizer.scope import traverse_scope
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
+INCREMENTAL_LINE = re.compile(r"incremental:\s*by\s+agency_id", re.IGNORECASE)
+# A table an incremental model reads -> its rows of the changed agencies ({changed}: a table of agency_id; a NULL
+# there stands for the rows without an agency). check_results has no agency: its reports have.
+_OF_CHANGED = "SEMI JOIN {changed} AS changed ON t.agency_id IS NOT DISTINCT FROM changed.agency_id"
+AGENCY_SCOPED = {
+    "facts": f"SELECT t.* FROM main.facts AS t {_OF_CHANGED}",
+    "reports": f"SELECT t.* FROM main.reports AS t {_OF_CHANGED}",
+    "agencies": f"SELECT t.* FROM main.agencies AS t {_OF_CHANGED}",
+    "agency_names": f"SELECT t.* FROM main.agency_names AS t {_OF_CHANGED}",
+    "check_results": (
+        "SELECT results.* FROM main.check_results AS results "
+        f"SEMI JOIN (SELECT t.report_id FROM main.reports AS t {_OF_CHANGED}) AS scoped USING (report_id)"
+    ),
+}
+READ_WHOLE = frozenset({"vocabulary", "divisions", "agency_aliases"})
+SCOPE_SCHEMA = "_agency_scope"  # the views an incremental run reads, and its partial result; dropped after
+
 
 class ModelError(ValueError):
     """A SQL model file that does not follow the one-model-per-file convention."""
@@ -36,6 +61,7 @@ class SqlModel:
     depends_on: tuple[str, ...]
     description: str
     columns: dict[str, str] = field(default_factory=dict, hash=False)  # output column -> description (`Columns:`)
+    incremental: bool = False  # `Incremental: by agency_id` in the header (see the module docstring)
 
     @property
     def code_version(self) -> str:
@@ -72,8 +98,9 @@ def _header(sql: str) -> list[str]:
 def parse_header(sql: str) -> tuple[str, dict[str, str]]:
     """A model's documentation: (description, {column: description}) from its leading comment block.
 
-    The description is the block without its `Columns:` part. Under `Columns:` each entry is `name: text`,
-    indented; a more deeply indented line continues the entry above it; a blank comment line ends the block.
+    The description is the block without its `Columns:` part and its `Incremental:` line. Under `Columns:` each
+    entry is `name: text`, indented; a more deeply indented line continues the entry above it; a blank comment line
+    ends the block.
     A column listed twice, or a line that is neither an entry nor a continuation, is a ModelError.
     """
     description: list[str] = []
@@ -83,6 +110,8 @@ def parse_header(sql: str) -> tuple[str, dict[str, str]]:
     current = None
     for number, line in enumerate(_header(sql), start=1):
         if not in_columns:
+            if INCREMENTAL_LINE.fullmatch(line.strip()):
+                continue
             if line.strip().lower() == "columns:":
                 in_columns, entry_indent, current = True, None, None
             else:
@@ -122,12 +151,25 @@ def load_model(path: Path) -> SqlModel:
         description, columns = parse_header(sql)
     except ModelError as err:
         raise ModelError(f"{path}: {err}") from err
-    return SqlModel(path.stem, path, sql, table_dependencies(sql), description, columns)
+    incremental = any(INCREMENTAL_LINE.fullmatch(line.strip()) for line in _header(sql))
+    if incremental and statement.kind != "TABLE":
+        raise ModelError(f"{path}: only a TABLE model can be incremental (a view is computed when read)")
+    return SqlModel(path.stem, path, sql, table_dependencies(sql), description, columns, incremental)
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     """Every model of the folder, each after the models it reads, so that running them in this order works."""
-    return in_dependency_order([load_model(path) for path in sorted(sql_dir.glob("*.sql"))])
+    models = in_dependency_order([load_model(path) for path in sorted(sql_dir.glob("*.sql"))])
+    incremental = {model.name for model in models if model.incremental}
+    for model in models:
+        if model.incremental:
+            others = [t for t in model.depends_on if t not in AGENCY_SCOPED and t not in READ_WHOLE | incremental]
+            if others:
+                raise ModelError(
+                    f"{model.path}: `Incremental: by agency_id`, but it reads {', '.join(others)}, which is neither "
+                    "a table with an agency nor an incremental model: its rows of one agency may depend on others'"
+                )
+    return models
 
 
 def in_dependency_order(models: list[SqlModel]) -> list[SqlModel]:
@@ -148,8 +190,51 @@ def in_dependency_order(models: list[SqlModel]) -> list[SqlModel]:
     return [by_name[name] for name in ordered]
 
 
-def run_model(connection: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
-    """Create the model in the connected database; returns its row count."""
-    connection.execute(model.sql)
+def run_model(connection: duckdb.DuckDBPyConnection, model: SqlModel, changed_agencies: str | None = None) -> int:
+    """Create the model in the connected database; returns its row count. With `changed_agencies` (a table of
+    agency_id), an incremental model whose table exists is computed again for those agencies only."""
+    if changed_agencies and model.incremental and _exists(connection, model.name):
+        _run_for_agencies(connection, model, changed_agencies)
+    else:
+        connection.execute(model.sql)
     (count,) = connection.execute(f'SELECT count(*) FROM "{model.name}"').fetchall()[0]
     return count
+
+
+def _exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    found = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [table]
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def _run_for_agencies(connection: duckdb.DuckDBPyConnection, model: SqlModel, changed: str) -> None:
+    """The model's SQL as written, reading views of its inputs cut to the changed agencies (first on the search
+    path, so the SQL's own table names find them and its CREATE lands beside them); then, in one transaction,
+    those agencies' rows of the model's table are replaced by the result."""
+    scope, name = SCOPE_SCHEMA, model.name
+    connection.execute(f"DROP SCHEMA IF EXISTS {scope} CASCADE")
+    connection.execute(f"CREATE SCHEMA {scope}")
+    try:
+        for table in model.depends_on:
+            if table not in READ_WHOLE:  # AGENCY_SCOPED tables and incremental models (load_models checked)
+                select = AGENCY_SCOPED.get(table, f'SELECT t.* FROM main."{table}" AS t {_OF_CHANGED}')
+                connection.execute(f'CREATE VIEW {scope}."{table}" AS {select.format(changed=changed)}')
+        connection.execute(f"SET search_path = '{scope},main'")
+        try:
+            connection.execute(model.sql)
+        finally:
+            connection.execute("RESET search_path")
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(
+                f'DELETE FROM main."{name}" AS t WHERE EXISTS '
+                f"(SELECT 1 FROM {changed} AS changed WHERE t.agency_id IS NOT DISTINCT FROM changed.agency_id)"
+            )
+            connection.execute(f'INSERT INTO main."{name}" SELECT * FROM {scope}."{name}"')
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        connection.execute(f"DROP SCHEMA IF EXISTS {scope} CASCADE")

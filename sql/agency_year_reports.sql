@@ -4,6 +4,8 @@
 -- then the smallest report_id; `n_reports` and `other_report_ids` say what was left aside (quality_duplicates
 -- lists them as findings). Byte-identical copies are `skipped` in reports and never candidates.
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: statistical year of the report

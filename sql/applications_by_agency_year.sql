@@ -3,6 +3,8 @@
 -- documented). Blank is not zero: a figure whose cells are all blank, or that the report does not give (e.g.
 -- 上年结转 before 2019), is NULL. Counts are integers (BIGINT).
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   agency: the agency's name as printed in the report used

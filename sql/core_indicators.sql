@@ -13,6 +13,8 @@
 -- of each counts, as in the parser's agreement checks). Blank is not zero: blank, placeholder and unreadable
 -- cells are NULL and left out of a sum, and a sum over only such cells is NULL.
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: statistical year of the report

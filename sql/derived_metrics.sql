@@ -18,6 +18,8 @@
 --   litigation_correction_rate  litigation_corrected / decided cases (upheld + corrected + other)
 --   dispute_rate                (reconsideration_total + litigation_total) / applications_received
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: statistical year of the report

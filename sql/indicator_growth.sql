@@ -5,6 +5,8 @@
 -- first_value - 1, NULL when the first value is 0. comparability_note says when the span crosses from
 -- pre-2019 to 2019+ reports or mixes an agency's own reports with regional aggregates.
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   series: core or derived (indicator_values.series)

@@ -7,6 +7,8 @@
 -- regimes, and a scope change (an agency's own report against a regional aggregate) between the two years;
 -- 2019 -> 2021 is no note, the core series being harmonised across the two templates.
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: statistical year of the report

@@ -2,6 +2,8 @@
 -- growth are computed on. One row per agency, statistical year, series and indicator, with the template and
 -- scope of the report the figures come from (so later models can keep regional aggregates apart).
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: statistical year of the report

@@ -5,6 +5,8 @@
 -- earlier year went into t-1's intake, so it is never compared across the gap; quality_missing_years lists the
 -- gap), a pre-2019 report for t-1 (no 结转下年度 row existed), or a blank figure on either side.
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: statistical year t of the report

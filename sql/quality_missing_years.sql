@@ -2,6 +2,8 @@
 -- false for a year without a report (a finding: a gap in the series). Years before the first report and after
 -- the last are not listed: the series is judged between the years the agency is known to have reported.
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: a statistical year between the agency's first and last report years

@@ -4,6 +4,8 @@
 -- table, the first statement of each). One row per comparison; ok = false when the prose contradicts the table
 -- or the table cell could not be read. core_indicators takes the table's figure when it is a number.
 --
+-- Incremental: by agency_id
+--
 -- Columns:
 --   agency_id: the canonical agency (agencies.agency_id)
 --   year: statistical year of the report

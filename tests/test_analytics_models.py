@@ -347,6 +347,54 @@ def test_a_dependency_cycle_is_refused(tmp_path):
     assert [m.name for m in in_dependency_order(load_models(tmp_path.parent / "nothing-here"))] == []
 
 
+def test_an_incremental_model_may_read_only_what_can_be_cut_by_agency(tmp_path):
+    header = "-- One row per agency.\n--\n-- Incremental: by agency_id\n"
+    (tmp_path / "per_agency.sql").write_text(
+        f"{header}CREATE OR REPLACE TABLE per_agency AS SELECT agency_id, count(*) AS n FROM facts GROUP BY agency_id"
+    )
+    (tmp_path / "everyone.sql").write_text("CREATE OR REPLACE TABLE everyone AS SELECT count(*) AS n FROM reports")
+    models = {model.name: model for model in load_models(tmp_path)}
+    assert models["per_agency"].incremental and not models["everyone"].incremental
+    assert models["per_agency"].description == "One row per agency."  # the marker line is no documentation
+
+    (tmp_path / "ranked.sql").write_text(
+        f"{header}CREATE OR REPLACE TABLE ranked AS SELECT agency_id, everyone.n FROM per_agency, everyone"
+    )
+    with pytest.raises(ModelError, match=r"ranked.sql: .* reads everyone, which is neither"):
+        load_models(tmp_path)
+    (tmp_path / "ranked.sql").unlink()
+    (tmp_path / "shown.sql").write_text(f"{header}CREATE OR REPLACE VIEW shown AS SELECT * FROM per_agency")
+    with pytest.raises(ModelError, match="only a TABLE model can be incremental"):
+        load_models(tmp_path)
+
+
+def test_an_incremental_run_replaces_the_changed_agencies_rows_only(tmp_path):
+    """run_model with a list of changed agencies: their rows computed again (NULL: the rows without an agency), the
+    other agencies' rows left as they were, even where the inputs say otherwise now."""
+    (tmp_path / "per_agency.sql").write_text(
+        "-- Incremental: by agency_id\nCREATE OR REPLACE TABLE per_agency AS "
+        "SELECT facts.agency_id, count(*) AS n, count(DISTINCT results.name) AS checks FROM facts "
+        "LEFT JOIN check_results AS results USING (report_id) GROUP BY facts.agency_id"
+    )
+    (model,) = load_models(tmp_path)
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE facts AS SELECT * FROM (VALUES ('r1', 'a'), ('r1', 'a'), ('r2', 'b'), ('r3', NULL)) "
+        "AS t(report_id, agency_id)"
+    )
+    connection.execute("CREATE TABLE reports AS SELECT DISTINCT report_id, agency_id FROM facts")
+    connection.execute("CREATE TABLE check_results AS FROM (VALUES ('r1', 'x'), ('r2', 'y')) AS t(report_id, name)")
+    run_model(connection, model)
+    connection.execute("INSERT INTO facts VALUES ('r1', 'a'), ('r2', 'b'), ('r3', NULL), ('r4', 'c')")
+    connection.execute("INSERT INTO reports VALUES ('r4', 'c')")
+    connection.execute("CREATE TABLE changed AS SELECT * FROM (VALUES ('a'), ('c'), (NULL)) AS t(agency_id)")
+    assert run_model(connection, model, "changed") == 4
+    rows = connection.sql("SELECT agency_id, n, checks FROM per_agency ORDER BY agency_id NULLS LAST").fetchall()
+    assert rows == [("a", 3, 1), ("b", 1, 1), ("c", 1, 0), (None, 2, 0)]  # b: as before, its new fact not counted
+    schemas = {row[0] for row in connection.sql("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+    assert "_agency_scope" not in schemas
+
+
 def test_every_output_column_is_documented_once_under_columns(warehouse):
     for model in load_models():
         if model.name not in ANALYTICS_MODELS:

@@ -165,7 +165,7 @@ def test_a_crash_before_publishing_leaves_the_previous_warehouse_intact(tmp_path
     assert run_job(raw, tmp_path / "wh").success
     before = published_files(tmp_path / "wh")
 
-    def broken_model(connection, model):
+    def broken_model(connection, model, changed_agencies=None):
         raise RuntimeError("simulated crash inside a SQL model")
 
     monkeypatch.setattr(definitions, "run_model", broken_model)

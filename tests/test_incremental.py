@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SAMPLES, sample
+from conftest import CORPUS, SAMPLES, sample
 from direct_tables import report_tables
 
 from pipeline import agencies, cache, scan
@@ -25,6 +25,7 @@ from pipeline.definitions import ALL_PARTITIONS_TAGS, JOB_NAME, PARSE_JOB_NAME, 
 from pipeline.facts import Fact, ParsedReport
 from pipeline.inventory import parse_inventory, scan_raw_folder
 from pipeline.load import HASH_PREFIXES, report_rows
+from pipeline.sql_models import load_models
 from pipeline.warehouse import DATABASE_FILE, Warehouse, parquet_scan
 
 GOOD = "000_4c23b5825c9f94d7"
@@ -280,6 +281,52 @@ def test_only_the_year_partitions_that_changed_are_written_again(raw, tmp_path):
     assert set(now) == set(inodes)
     rewritten = {name for name in now if now[name] != inodes[name]}
     assert rewritten == {f"year={year}"}  # the other years are hard links to the previous build's files
+
+
+def computed_for(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    """Model -> how many agencies its step computed again, for the models a run computed for some agencies only."""
+    return {
+        event.asset_key.path[-1]: event.materialization.metadata["changed_agencies_computed"].value
+        for event in result.get_asset_materialization_events()
+        if "changed_agencies_computed" in event.materialization.metadata
+    }
+
+
+def test_incremental_models_recompute_the_changed_agencies_only_and_equal_a_full_build(tmp_path):
+    """Pingtan's series across years (trends, growth, continuity, missing years) with a year added, then one taken
+    away and another agency's report edited: the models computed for the changed agencies only equal a full build."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for stem in ("001_pingtan_2019", "005_pingtan_2023", "007_pingtan_2025", "L10_pingtan-zhq-2016"):
+        shutil.copy(CORPUS / "raw" / f"{stem}.txt", raw)
+    shutil.copy(CORPUS / "raw" / "L12_pingtan-zhq-2018.txt", raw)
+    shutil.copy(sample(GOOD), raw)
+    warehouse_dir = tmp_path / "wh"
+    assert computed_for(build(raw, warehouse_dir)) == {}  # a first build computes every model whole
+
+    shutil.copy(CORPUS / "raw" / "003_pingtan_2021.txt", raw)
+    result = build(raw, warehouse_dir)
+    incremental = {model.name for model in load_models() if model.incremental}
+    assert {"core_indicators", "indicator_trends", "quality_continuity"} <= incremental
+    assert computed_for(result) == dict.fromkeys(incremental, 1)
+    ((gap,),) = query(
+        warehouse_dir,
+        "SELECT years_apart FROM indicator_trends WHERE agency_id LIKE '%平潭%' AND year = 2023 "
+        "AND series = 'core' AND indicator = 'applications_received'",
+    )
+    assert gap == 2  # 2021 is now the year before 2023: its new row and the rows after it were computed again
+    assert digests(warehouse_dir) == fresh_build_digests(raw, tmp_path)
+
+    (raw / "007_pingtan_2025.txt").unlink()
+    lines = (raw / f"{GOOD}.txt").read_text(encoding="utf-8").split("\n")
+    lines[335] = "\t5"
+    (raw / f"{GOOD}.txt").write_text("\n".join(lines), encoding="utf-8")
+    result = build(raw, warehouse_dir)
+    assert computed_for(result) == dict.fromkeys(incremental, 2)
+    assert digests(warehouse_dir) == fresh_build_digests(raw, tmp_path)
+    with duckdb.connect(str(warehouse_dir / DATABASE_FILE), read_only=True) as connection:
+        schemas = {row[0] for row in connection.sql("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+    assert "_build" not in schemas and "_agency_scope" not in schemas  # the run's own, never published
 
 
 def test_a_partition_run_parses_only_its_hash_prefix(raw, tmp_path, parsed_files):
