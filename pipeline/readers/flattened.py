@@ -16,8 +16,10 @@ How:
 2. A run of digits is cut into the cells its row needs (`candidate_splits`): every way to cut it into
    numbers (spaces are certain boundaries, no number but 0 starts with 0) is counted, and, when there are
    few enough, enumerated and filtered by the row's sums (table 3: six applicant columns = 总计; table 4:
-   each block's four results = its 总计). Rows of table 3 still ambiguous are decided together by the
-   column sums (`resolve_jointly`). A split is taken only when it is the only one left.
+   each block's four results = its 总计). A run with exactly as many pieces, or characters, as cells
+   (`0 0 0 0 0 0 0`, `0000000`: most rows) has only that one cut, read off without counting. Rows of
+   table 3 still ambiguous are decided together by the column sums (`resolve_jointly`). A split is taken
+   only when it is the only one left.
 3. A row that stays ambiguous keeps its raw run as the text of each of its value cells, with
    `Cell.unresolved` saying why, and a note names its line and row: nothing is guessed.
 """
@@ -28,7 +30,7 @@ import bisect
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from math import prod
@@ -94,58 +96,88 @@ def is_cell_number(text: str) -> bool:
     return not _LEADING_ZERO.match(text) and parse_value(text).status == "number"
 
 
-def _cell_ends(piece: str, start: int) -> list[int]:
-    last = min(len(piece), start + MAX_CELL_CHARS)
-    return [end for end in range(start + 1, last + 1) if is_cell_number(piece[start:end])]
+@lru_cache(maxsize=1 << 10)  # counting and listing both need them, and pieces recur across rows ("0", "10")
+def _cell_ends(piece: str) -> tuple[tuple[int, ...], ...]:
+    """ends[start]: every end at which piece[start:end] is one number."""
+    return tuple(
+        tuple(
+            end
+            for end in range(start + 1, min(len(piece), start + MAX_CELL_CHARS) + 1)
+            if is_cell_number(piece[start:end])
+        )
+        for start in range(len(piece))
+    )
 
 
-def _piece_ways(piece: str, cells: int) -> list[list[int]]:
-    """ways[i][k]: the number of ways to cut piece[i:] into exactly k numbers."""
+@lru_cache(maxsize=1 << 12)  # the same pieces recur with the same number of cells, row after row
+def _piece_ways(piece: str, cells: int) -> tuple[int, ...]:
+    """ways[k]: the number of ways to cut the whole piece into exactly k numbers, for k up to `cells`."""
+    ends = _cell_ends(piece)
     ways = [[0] * (cells + 1) for _ in range(len(piece) + 1)]
     ways[len(piece)][0] = 1
     for start in range(len(piece) - 1, -1, -1):
-        for end in _cell_ends(piece, start):
+        here = ways[start]
+        for end in ends[start]:
+            after = ways[end]
             for k in range(1, cells + 1):
-                ways[start][k] += ways[end][k - 1]
-    return ways
+                here[k] += after[k - 1]
+    return tuple(ways[0])
 
 
-def _run_ways(pieces: list[str], piece_ways: list[list[list[int]]], cells: int) -> list[list[int]]:
+def _run_ways(pieces: list[str], piece_ways: list[tuple[int, ...]], cells: int) -> list[list[int]]:
     """ways[p][k]: the number of ways to cut pieces[p:] into exactly k numbers."""
     ways = [[0] * (cells + 1) for _ in range(len(pieces) + 1)]
     ways[len(pieces)][0] = 1
     for p in range(len(pieces) - 1, -1, -1):
         for k in range(1, cells + 1):
-            ways[p][k] = sum(piece_ways[p][0][j] * ways[p + 1][k - j] for j in range(1, k + 1))
+            ways[p][k] = sum(piece_ways[p][j] * ways[p + 1][k - j] for j in range(1, k + 1))
     return ways
 
 
+def _piece_splits(piece: str, cells: int) -> list[tuple[str, ...]]:
+    """Every way to cut the piece into exactly `cells` numbers, ordered by the first cell's end, then the
+    next's. Each (position, cells left) is listed once and shared by every split that reaches it."""
+    ends = _cell_ends(piece)
+    suffixes: dict[tuple[int, int], list[tuple[str, ...]]] = {(len(piece), 0): [()]}
+
+    def cut(start: int, k: int) -> list[tuple[str, ...]]:
+        if (start, k) not in suffixes:
+            fits = 0 < k <= len(piece) - start  # a cell takes a character at least
+            suffixes[start, k] = (
+                [(piece[start:end], *rest) for end in ends[start] for rest in cut(end, k - 1)] if fits else []
+            )
+        return suffixes[start, k]
+
+    return cut(0, cells)
+
+
 def _enumerate(
-    pieces: list[str], piece_ways: list[list[list[int]]], run_ways: list[list[int]], cells: int
-) -> Iterator[tuple[str, ...]]:
-    """Every split, following only cuts that can still be completed (the counts say which)."""
+    pieces: list[str], piece_ways: list[tuple[int, ...]], run_ways: list[list[int]], cells: int
+) -> list[tuple[str, ...]]:
+    """Every split, ordered by how many cells the first piece takes, then by the first piece's cuts, then the
+    next piece's. Only cuts that can still be completed are followed (the counts say which), so no list
+    holds more than the splits it leads to."""
+    tails: dict[tuple[int, int], list[tuple[str, ...]]] = {(len(pieces), 0): [()]}
 
-    def within(p: int, start: int, k: int) -> Iterator[tuple[str, ...]]:
-        piece = pieces[p]
-        if start == len(piece):
-            yield ()
-            return
-        for end in _cell_ends(piece, start):
-            if k >= 1 and piece_ways[p][end][k - 1]:
-                for rest in within(p, end, k - 1):
-                    yield (piece[start:end], *rest)
+    def across(p: int, k: int) -> list[tuple[str, ...]]:
+        if (p, k) not in tails:
+            tails[p, k] = [
+                head + tail
+                for j in range(1, k + 1)
+                if piece_ways[p][j] and run_ways[p + 1][k - j]
+                for head in _piece_splits(pieces[p], j)
+                for tail in across(p + 1, k - j)
+            ]
+        return tails[p, k]
 
-    def across(p: int, k: int) -> Iterator[tuple[str, ...]]:
-        if p == len(pieces):
-            yield ()
-            return
-        for j in range(1, k + 1):
-            if piece_ways[p][0][j] and run_ways[p + 1][k - j]:
-                for head in within(p, 0, j):
-                    for tail in across(p + 1, k - j):
-                        yield head + tail
+    return across(0, cells)
 
-    yield from across(0, cells)
+
+def _forced_splits(pieces: list[str], cells: int) -> tuple[tuple[str, ...], ...]:
+    """The split of a run with exactly as many pieces, or as many characters, as cells: a cell holds at least
+    one character and lies inside one piece, so this is the only cut that can fit, if its cells are numbers."""
+    cut = tuple(pieces) if len(pieces) == cells else tuple("".join(pieces))
+    return (cut,) if all(len(cell) <= MAX_CELL_CHARS and is_cell_number(cell) for cell in cut) else ()
 
 
 def candidate_splits(run: str, cells: int, constraint: Constraint | None = None) -> SplitSearch:
@@ -155,14 +187,19 @@ def candidate_splits(run: str, cells: int, constraint: Constraint | None = None)
     is a number without a leading zero. Not listed (possible > MAX_SPLITS) when there are too many.
     """
     pieces = run.split()
-    if cells < 1 or not pieces or sum(map(len, pieces)) > cells * MAX_CELL_CHARS:  # cannot fit: no need to count
+    chars = sum(map(len, pieces))
+    if cells < 1 or not pieces or chars > cells * MAX_CELL_CHARS:  # cannot fit: no need to count
         return SplitSearch(run, cells, 0, (), ())
-    piece_ways = [_piece_ways(piece, cells) for piece in pieces]
-    run_ways = _run_ways(pieces, piece_ways, cells)
-    possible = run_ways[0][cells]
-    if possible > MAX_SPLITS:
-        return SplitSearch(run, cells, possible, (), ())
-    splits = tuple(_enumerate(pieces, piece_ways, run_ways, cells))
+    if cells in (len(pieces), chars):  # most rows: spaced cells, or one digit a cell (0000000)
+        splits = _forced_splits(pieces, cells)
+        possible = len(splits)
+    else:
+        piece_ways = [_piece_ways(piece, cells) for piece in pieces]
+        run_ways = _run_ways(pieces, piece_ways, cells)
+        possible = run_ways[0][cells]
+        if possible > MAX_SPLITS:
+            return SplitSearch(run, cells, possible, (), ())
+        splits = tuple(_enumerate(pieces, piece_ways, run_ways, cells))
     kept = splits if constraint is None else tuple(split for split in splits if constraint(split))
     return SplitSearch(run, cells, possible, splits, kept)
 
@@ -184,6 +221,7 @@ def split_reason(search: SplitSearch, rule: str | None) -> str:
     return f"{ways}; {len(search.kept)} satisfy {rule}"
 
 
+@lru_cache(maxsize=1 << 12)  # a row's sums read the same few cells ("0", "1") in every split tried
 def _number(cell: str) -> float:
     value = parse_value(cell).value
     return float(value) if value is not None else 0.0
@@ -457,7 +495,7 @@ class _Source:
     @classmethod
     def of(cls, lines: list[str]) -> _Source:
         printed = "\n".join(lines)
-        starts = [0, *(i + 1 for i, char in enumerate(printed) if char == "\n")]
+        starts = [0, *(newline.end() for newline in re.finditer("\n", printed))]
         return cls(printed, normalise(printed), starts)
 
     def line_at(self, position: int) -> int:
@@ -467,8 +505,9 @@ class _Source:
         return self.printed[label.start : label.end]
 
 
-def _digit_enumerator(term: Term) -> str | None:
-    match = _FORM_ENUMERATOR.match(normalise(term.label).strip())
+@cache  # one entry per vocabulary label
+def _digit_enumerator(label: str) -> str | None:
+    match = _FORM_ENUMERATOR.match(normalise(label).strip())
     return match["digits"] if match else None
 
 
@@ -523,7 +562,7 @@ def _drafts(source: _Source, chain: list[Span], section: str, vocabulary: Vocabu
         if term is None:
             break  # a label of the section that cannot stand here: the table ends before it
         start = span.start
-        number = _digit_enumerator(term)
+        number = _digit_enumerator(term.label)
         enumerator = re.search(rf"{number}\s*[.、,]\s*$", source.text[previous_end:start]) if number else None
         if enumerator:  # 「00000002.其他法律…」: the 2. is the label's, the digits before it the run's
             start = previous_end + enumerator.start()
