@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from lxml import etree
 
@@ -74,22 +73,17 @@ _CJK_WRAP = re.compile(rf"(?<=[{_WIDE}])[ \t\r\f]*\n[ \t\n\r\f]*(?=[{_WIDE}])")
 _LEADING_DIGITS = re.compile(r"\s*(\d+)")
 
 
-# A piece of text of a line being read, and the line where the piece starts: (text, line). A plain tuple,
-# not a NamedTuple: pages have thousands of them.
+# A piece of text of a line being read, and the line where the piece starts: (text, line). Plain tuples,
+# not NamedTuples: pages have thousands of them.
 _Text = tuple[str, int]
+# One line of text as shown, and the source line where it begins: (text, line).
+_Line = tuple[str, int]
 
 
 @dataclass(frozen=True)
 class _DataTable:
     captions: list[_Line]  # the text of its <caption>s
     rows: list[tuple[int, list[PrintedCell]]]  # (line of the <tr>, its cells), for expand_grid
-
-
-class _Line(NamedTuple):
-    """One line of text as shown, with the source line where it begins."""
-
-    text: str
-    line: int
 
 
 def read_html(text: str, encoding: str | None) -> Document:
@@ -141,13 +135,15 @@ def _is_ignored(element: etree._Element) -> bool:
 
 def _first_text_line(text: str, line: int) -> int:
     """The line of the first non-space character of a text node that starts on `line`."""
-    return line + text[: len(text) - len(text.lstrip())].count("\n")
+    if text[0].isspace():  # else nothing to count, and no copy of the text to make for it
+        line += text.count("\n", 0, len(text) - len(text.lstrip()))
+    return line
 
 
 def _start_line(element: etree._Element, line: int) -> int:
     """Where an element's content starts, given the line its start tag begins on: a long start tag may
     wrap over lines, which only libxml2's `sourceline` (the line where the tag ends) shows."""
-    return max(line, element.sourceline or 0) if _tag(element) is not None else line
+    return max(line, element.sourceline or 0)
 
 
 def _end_line(element: etree._Element, line: int) -> int:
@@ -226,28 +222,22 @@ def _walk(element: etree._Element, line: int, in_cell: bool, pieces: list[_Text]
 
 
 def _flush(pieces: list[_Text], out: list[_Line | _DataTable]) -> None:
-    """Ends the current line: its text, if any is shown, goes to `out`."""
-    if len(pieces) == 1:  # most lines: one piece, which shows text if the line does
-        text, line = pieces[0]
-        shown = _normalise(text)
-        if shown:
-            out.append(_Line(shown, _first_text_line(text, line)))
-    else:
-        shown = _normalise("".join(text for text, _ in pieces))
-        if shown:
-            text, line = next(piece for piece in pieces if piece[0].strip())
-            out.append(_Line(shown, _first_text_line(text, line)))
+    """Ends the current line: its text goes to `out`. (Its first piece shows text: see `_walk`.)"""
+    text, line = pieces[0]
+    shown = _normalise(text if len(pieces) == 1 else "".join([text for text, _ in pieces]))
+    out.append((shown, _first_text_line(text, line)))
     pieces.clear()
 
 
-def _lines(element: etree._Element, line: int, in_cell: bool) -> list[_Line | _DataTable]:
-    """The non-empty lines of text of the element, and the data tables between them, in order."""
+def _lines(element: etree._Element, line: int, in_cell: bool) -> tuple[list[_Line | _DataTable], int]:
+    """The non-empty lines of text of the element, and the data tables between them, in order; and the line
+    where the element ends. `line` is the line its start tag begins on."""
     pieces: list[_Text] = []
     out: list[_Line | _DataTable] = []
-    _walk(element, line, in_cell, pieces, out)
+    line = _walk(element, line, in_cell, pieces, out)
     if pieces:
         _flush(pieces, out)
-    return out
+    return out, line
 
 
 def _normalise(text: str) -> str:
@@ -259,30 +249,14 @@ def _normalise(text: str) -> str:
     return _MARKUP_SPACE.sub(" ", _CJK_WRAP.sub("", text)).strip()
 
 
-def _text_of(element: etree._Element, line: int) -> tuple[list[_Line], int]:
-    """The lines of text of a cell or caption, every table inside it read as text; and the line where the
-    element ends. `line` is the line its start tag begins on."""
-    if not len(element):  # nothing inside but text (many cells): what _walk makes of it, more cheaply
-        line = _start_line(element, line)
-        text = element.text
-        if not text:
-            return [], line
-        shown = _normalise(text)
-        return ([_Line(shown, _first_text_line(text, line))] if shown else []), line + text.count("\n")
-    pieces: list[_Text] = []
-    lines: list = []  # only _Lines: in a cell, tables are text
-    end_line = _walk(element, line, True, pieces, lines)
-    if pieces:
-        _flush(pieces, lines)
-    return lines, end_line
-
-
 def _blocks(root: etree._Element) -> Iterator[Block]:
-    for item in _lines(root, 1, in_cell=False):
+    items, _ = _lines(root, 1, in_cell=False)
+    for item in items:
         if isinstance(item, _DataTable):
             yield from _table_blocks(item)
         else:
-            yield Paragraph(item.text, item.line)
+            text, line = item
+            yield Paragraph(text, line)
 
 
 # --- tables ----------------------------------------------------------------------------------------
@@ -292,9 +266,10 @@ def _rows_of(table: etree._Element) -> list[etree._Element]:
     """The table's own <tr>s, in document order, not those of tables nested in its cells."""
     rows: list[etree._Element] = []
     for child in table:
-        if _tag(child) == "tr":
+        tag = _tag(child)
+        if tag == "tr":
             rows.append(child)
-        elif _tag(child) in _ROW_GROUPS:
+        elif tag in _ROW_GROUPS:
             rows.extend(row for row in child if _tag(row) == "tr")
     return rows
 
@@ -317,13 +292,9 @@ def _span(value: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-class PrintedCell(NamedTuple):  # a tuple: pages have hundreds of them
-    """A <td>/<th> as written: its text, line, and how many grid rows and columns it covers."""
-
-    text: str
-    line: int
-    rowspan: int = 1
-    colspan: int = 1
+# A <td>/<th> as written: (text, line, rowspan, colspan), the last two how many grid rows and columns it
+# covers. A plain tuple, not a NamedTuple: pages have hundreds of them.
+PrintedCell = tuple[str, int, int, int]
 
 
 def _read_table(table: etree._Element, line: int) -> tuple[_DataTable, int]:
@@ -354,21 +325,19 @@ def _read_table(table: etree._Element, line: int) -> tuple[_DataTable, int]:
                 if tail:
                     line += tail.count("\n")
         elif tag == "caption":
-            lines, line = _text_of(child, line)
-            captions.extend(lines)
+            lines, line = _lines(child, line, in_cell=True)
+            captions.extend(lines)  # only _Lines: in a caption, tables are text
         else:
             line = _end_line(child, line)
         tail = child.tail
         if tail:
             line += tail.count("\n")
-    _clip_rowspans(rows)
     return _DataTable(captions, rows), line
 
 
 def _read_row(tr: etree._Element, line: int, rows: list[tuple[int, list[PrintedCell]]]) -> int:
     """Appends the <tr>'s line and cells to `rows`; returns the line where it ends."""
-    line = _start_line(tr, line)
-    row_line = line
+    line = row_line = _start_line(tr, line)
     cells: list[PrintedCell] = []
     text = tr.text
     if text:
@@ -387,8 +356,12 @@ def _read_row(tr: etree._Element, line: int, rows: list[tuple[int, list[PrintedC
 
 
 def _printed_cell(cell: etree._Element, line: int) -> tuple[PrintedCell, int]:
-    """The cell as printed, its rowspan as written (0: to the table's end); and the line where it ends."""
-    lines, end_line = _text_of(cell, line)
+    """The cell as printed, and the line where it ends. `line` is the line its start tag begins on.
+
+    Its text is its lines joined by "\\n", every table inside it read as text; its line is where that text
+    begins, or where the start tag ends if there is none; its rowspan is as written (0: to the table's end).
+    """
+    line = _start_line(cell, line)
     rowspan = colspan = 1
     written = cell.get("rowspan")
     if written is not None:  # seldom: a merged cell
@@ -397,57 +370,60 @@ def _printed_cell(cell: etree._Element, line: int) -> tuple[PrintedCell, int]:
     written = cell.get("colspan")
     if written is not None:
         colspan = min(max(_span(written) or 1, 1), _MAX_COLSPAN)
+    if not len(cell):  # nothing inside but text (many cells): what _walk makes of it, more cheaply
+        text = cell.text
+        if not text:
+            return ("", line, rowspan, colspan), line
+        shown = _normalise(text)
+        return (shown, _first_text_line(text, line) if shown else line, rowspan, colspan), line + text.count("\n")
+    lines, end_line = _lines(cell, line, in_cell=True)  # only _Lines: in a cell, tables are text
     if not lines:
-        return PrintedCell("", _start_line(cell, line), rowspan, colspan), end_line
-    text = lines[0].text if len(lines) == 1 else "\n".join(item.text for item in lines)
-    return PrintedCell(text, lines[0].line, rowspan, colspan), end_line
-
-
-def _clip_rowspans(rows: list[tuple[int, list[PrintedCell]]]) -> None:
-    """Rowspans that reach past the table's last row end there, as do those of 0 (HTML: to the end)."""
-    for index, (_, cells) in enumerate(rows):
-        rows_left = len(rows) - index
-        for position, cell in enumerate(cells):
-            if cell.rowspan == 0 or cell.rowspan > rows_left:
-                cells[position] = cell._replace(rowspan=rows_left)
+        return ("", line, rowspan, colspan), end_line
+    text = lines[0][0] if len(lines) == 1 else "\n".join([text for text, _ in lines])
+    return (text, lines[0][1], rowspan, colspan), end_line
 
 
 def expand_grid(rows: list[tuple[int, list[PrintedCell]]]) -> list[Row]:
     """Rows of (row line, printed cells) -> Rows of the full grid, merged cells copied as `spanned`.
 
     Each cell takes the first grid position of its row not yet covered by a cell from a row above. A copy
-    in a later row carries that row's line, so every Row names its own line. A position no cell covers,
-    left of a covered one, becomes an empty cell; rows keep their own length (no padding on the right).
-    A row with no cells at all is left out.
+    in a later row carries that row's line, so every Row names its own line. A rowspan that reaches past
+    the last row ends there, as does one of 0 (HTML: to the table's end). A position no cell covers, left
+    of a covered one, becomes an empty cell; rows keep their own length (no padding on the right). A row
+    with no cells at all is left out.
     """
     grid: list[list[Cell | None]] = [[] for _ in rows]  # each grid row up to its last covered position
     for r, (_, cells) in enumerate(rows):
+        rows_left = len(rows) - r
         column = 0
         covered = grid[r]
-        for printed in cells:
+        for text, line, rowspan, colspan in cells:
             while column < len(covered) and covered[column] is not None:
                 column += 1
-            text, colspan = printed.text, printed.colspan
-            for dr in range(min(printed.rowspan, len(rows) - r)):
-                line = printed.line if dr == 0 else rows[r + dr][0]
+            if rowspan == 1 and colspan == 1 and column == len(covered):  # most cells: no merging, no gap
+                covered.append(Cell(text, line))
+                column += 1
+                continue
+            for dr in range(rowspan if 0 < rowspan <= rows_left else rows_left):
                 target = grid[r + dr]
                 if len(target) < column + colspan:
                     target.extend([None] * (column + colspan - len(target)))
+                copy_line = line if dr == 0 else rows[r + dr][0]
                 for dc in range(colspan):
                     if target[column + dc] is None:
-                        target[column + dc] = Cell(text, line, dr > 0 or dc > 0)
+                        target[column + dc] = Cell(text, copy_line, dr > 0 or dc > 0)
             column += colspan
     expanded: list[Row] = []
     for (row_line, _), cells in zip(rows, grid, strict=True):
         if cells:
-            expanded.append(Row(tuple(Cell("", row_line) if cell is None else cell for cell in cells)))
+            expanded.append(Row(tuple([Cell("", row_line) if cell is None else cell for cell in cells])))
     return expanded
 
 
 def _table_blocks(table: _DataTable) -> Iterator[Block]:
     """The caption as a Paragraph (it names the table), then the Table."""
-    for item in table.captions:
-        yield Paragraph(item.text, item.line)
+    for text, line in table.captions:
+        yield Paragraph(text, line)
     rows = expand_grid(table.rows)
     if rows:
         yield Table(tuple(rows))
