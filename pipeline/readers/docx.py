@@ -64,14 +64,56 @@ class _Names:
 class _Context:
     w: _Names
     ordinals: dict[etree._Element, int]  # every <w:p> -> its 1-based ordinal in document order
+    texts: dict[etree._Element, str]  # the text of most <w:p>, found in one pass (see _paragraphs)
+    properties: dict[tuple[etree._Element, str], dict[str, etree._Element]]  # see _grid_properties
     not_text: frozenset[str]  # elements inside a paragraph whose content is not its text
+    text_boxes: bool  # whether the document has any text box (<w:txbxContent>)
 
 
 def _context(root: etree._Element, w: _Names) -> _Context:
     # Properties (tab stops are <w:tab> too), text boxes (paragraphs of their own), text moved away
     # (tracked changes: it is also at its new place), and the fallback copy of alternate content.
     not_text = frozenset({w.pPr, w.rPr, w.txbxContent, w.moveFrom, f"{{{_MARKUP_COMPATIBILITY}}}Fallback"})
-    return _Context(w, {p: n for n, p in enumerate(root.iter(w.p), start=1)}, not_text)
+    ordinals, texts = _paragraphs(root, w)
+    properties = _grid_properties(root, w)
+    return _Context(w, ordinals, texts, properties, not_text, next(root.iter(w.txbxContent), None) is not None)
+
+
+def _paragraphs(root: etree._Element, w: _Names) -> tuple[dict[etree._Element, int], dict[etree._Element, str]]:
+    """Every <w:p> with its ordinal, and the text of those whose text is just the <w:t> of their runs.
+
+    Walking a paragraph in Python (_run_text) costs more than all the rest of its reading, and nearly every
+    paragraph is runs of <w:t> and nothing else with text. One pass over the document's <w:p>, <w:t> and
+    other text elements finds those: in document order, an element can only be in the last <w:p> before it
+    when no <w:p> is inside another. A paragraph is left to _run_text if it has a <w:t> that is not in a
+    run of its own (in properties, a hyperlink, a tracked change...) or another text element, shown or not,
+    but a tab stop.
+    """
+    # Paragraphs in paragraphs (text boxes) are left to _run_text, and so is a document without a namespace
+    # (no WordprocessingML), for which an XPath has no prefix.
+    if not w.namespace or root.xpath("boolean(//w:p//w:p)", namespaces={"w": w.namespace}):
+        return {p: n for n, p in enumerate(root.iter(w.p), start=1)}, {}
+    ordinals: dict[etree._Element, int] = {}
+    texts: dict[etree._Element, str] = {}
+    paragraph = None
+    pieces: list[str] | None = None  # the <w:t> texts of `paragraph`, None once it is left to _run_text
+    for element in root.iter(w.p, w.t, w.tab, w.ptab, w.br, w.cr, w.noBreakHyphen):
+        tag = element.tag
+        if tag == w.p:
+            if pieces is not None:
+                texts[paragraph] = "".join(pieces)
+            paragraph = element
+            ordinals[paragraph] = len(ordinals) + 1
+            pieces = []
+        elif pieces is not None:
+            parent = element.getparent()
+            if tag == w.t and parent.tag == w.r and parent.getparent() is paragraph:
+                pieces.append(element.text or "")
+            elif not (tag == w.tab and parent.tag == w.tabs and parent.getparent().tag == w.pPr):  # a tab stop
+                pieces = None
+    if pieces is not None:
+        texts[paragraph] = "".join(pieces)
+    return ordinals, texts
 
 
 def read_docx(data: bytes) -> Document:
@@ -168,10 +210,15 @@ def _run_text(element: etree._Element, context: _Context, out: list[str]) -> Non
 
 def _paragraph_lines(paragraph: etree._Element, context: _Context) -> list[str]:
     """The paragraph's lines of text, spaces collapsed, empty ones left out."""
-    pieces: list[str] = []
-    _run_text(paragraph, context, pieces)
-    text = "".join(pieces)
-    return [line for line in (_SPACES.sub(" ", part).strip() for part in text.split("\n")) if line]
+    text = context.texts.get(paragraph)
+    if text is None:
+        pieces: list[str] = []
+        _run_text(paragraph, context, pieces)
+        text = "".join(pieces)
+    if "\n" not in text:  # nearly always: a single line
+        line = _SPACES.sub(" ", text).strip()
+        return [line] if line else []
+    return [line for part in text.split("\n") if (line := _SPACES.sub(" ", part).strip())]
 
 
 def _block_elements(container: etree._Element, w: _Names, wanted: tuple[str, ...]) -> Iterator[etree._Element]:
@@ -201,10 +248,10 @@ def _blocks(body: etree._Element, context: _Context) -> Iterator[Block]:
 def _cell_text(cell: etree._Element, context: _Context, default_line: int) -> tuple[str, int]:
     """The cell's text, its paragraphs joined with "\\n", and the line of the first one with text."""
     w = context.w
-    if next(cell.iter(w.txbxContent), None) is None and next(cell.iterancestors(w.txbxContent), None) is None:
-        paragraphs = list(cell.iter(w.p))  # no text box in or around the cell (nearly always)
-    else:
+    if context.text_boxes:  # a search for each paragraph, so only in documents that have text boxes
         paragraphs = [p for p in cell.iter(w.p) if next(p.iterancestors(w.txbxContent), None) is None]
+    else:
+        paragraphs = list(cell.iter(w.p))
     lines: list[str] = []
     line = None
     for paragraph in paragraphs:
@@ -217,17 +264,17 @@ def _cell_text(cell: etree._Element, context: _Context, default_line: int) -> tu
     return "\n".join(lines), line
 
 
-def _property(element: etree._Element, properties: str, name: str) -> etree._Element | None:
-    """A property of a row or cell, e.g. _property(tc, w.tcPr, w.gridSpan)."""
-    return element.find(f"{properties}/{name}")
+def _grid_properties(root: etree._Element, w: _Names) -> dict[tuple[etree._Element, str], dict[str, etree._Element]]:
+    """The grid properties of rows and cells: (tr, w.trPr) or (tc, w.tcPr) -> {tag: the first of each}.
 
-
-def _properties(element: etree._Element, properties: str) -> dict[str, etree._Element]:
-    """Every property of a row or cell by tag, the first of each (what _property finds), in one pass."""
-    found: dict[str, etree._Element] = {}
-    for group in element.iterchildren(properties):
-        for child in group:
-            found.setdefault(child.tag, child)
+    What tr.find("trPr/gridBefore") or tc.find("tcPr/gridSpan") finds, for every row and cell in one pass:
+    a search in each cell costs more, and few cells have any of these properties. Found elsewhere (in a
+    <w:tcPrChange>, say), one is filed under another key, which nothing asks for.
+    """
+    found: dict[tuple[etree._Element, str], dict[str, etree._Element]] = {}
+    for element in root.iter(w.gridBefore, w.gridSpan, w.vMerge, w.hMerge):
+        group = element.getparent()
+        found.setdefault((group.getparent(), group.tag), {}).setdefault(element.tag, element)
     return found
 
 
@@ -251,11 +298,11 @@ def _table_rows(table: etree._Element, context: _Context) -> list[Row]:
     last_line = 0
     for tr in _block_elements(table, w, (w.tr,)):
         cells: dict[int, Cell] = {}
-        column = _int_value(_property(tr, w.trPr, w.gridBefore), w, 0)
+        column = _int_value(context.properties.get((tr, w.trPr), {}).get(w.gridBefore), w, 0)
         for tc in _block_elements(tr, w, (w.tc,)):
             text, line = _cell_text(tc, context, last_line)
             last_line = line
-            properties = _properties(tc, w.tcPr)
+            properties = context.properties.get((tc, w.tcPr), {})
             span = max(_int_value(properties.get(w.gridSpan), w, 1), 1)
             if _continues(properties.get(w.vMerge), w) and column in above:
                 text, first_is_copy = above[column].text, True
@@ -268,6 +315,6 @@ def _table_rows(table: etree._Element, context: _Context) -> list[Row]:
             column += span
         if cells:
             row_line = min(cell.line for cell in cells.values())
-            rows.append(Row(tuple(cells.get(c, Cell("", row_line)) for c in range(max(cells) + 1))))
+            rows.append(Row(tuple(cells[c] if c in cells else Cell("", row_line) for c in range(max(cells) + 1))))
             above = cells
     return rows
