@@ -351,7 +351,7 @@ def load_tables(
     if years is not None:
         years |= _fact_years(connection, touched_ids)
     changed = None
-    connection.execute(f"DROP SCHEMA IF EXISTS {BUILD_SCHEMA} CASCADE")
+    forget_changes(connection)  # never a list the published database came with
     if incremental and base.inputs.get("code and SQL models") == code_version():
         connection.execute(f"CREATE SCHEMA {BUILD_SCHEMA}")
         connection.execute(f"CREATE TABLE {CHANGED_AGENCIES} AS SELECT DISTINCT agency_id FROM changed_agencies")

@@ -11,7 +11,7 @@ Incremental models: a header line `Incremental: by agency_id` says the model's r
 that agency's rows of what it reads. A refresh that changed few agencies (pipeline/load.py lists them in
 CHANGED_AGENCIES) then runs such a model over those agencies' rows only and swaps their rows in the table, instead
 of computing it whole: `run_model` reads the same SQL through views of the inputs cut to those agencies. What an
-incremental model may read is checked when it is loaded: tables with an agency (AGENCY_SCOPED), reference tables
+incremental model may read is checked when it is loaded: tables with an agency (AGENCY_TABLES), reference tables
 read whole (READ_WHOLE: a change to them changes the code version, and the models are then run whole), and other
 incremental models. tests/test_incremental.py compares such refreshes with full builds, table for table.
 """
@@ -32,19 +32,8 @@ from sqlglot.optimizer.scope import traverse_scope
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 INCREMENTAL_LINE = re.compile(r"incremental:\s*by\s+agency_id", re.IGNORECASE)
-# A table an incremental model reads -> its rows of the changed agencies ({changed}: a table of agency_id; a NULL
-# there stands for the rows without an agency). check_results has no agency: its reports have.
-_OF_CHANGED = "SEMI JOIN {changed} AS changed ON t.agency_id IS NOT DISTINCT FROM changed.agency_id"
-AGENCY_SCOPED = {
-    "facts": f"SELECT t.* FROM main.facts AS t {_OF_CHANGED}",
-    "reports": f"SELECT t.* FROM main.reports AS t {_OF_CHANGED}",
-    "agencies": f"SELECT t.* FROM main.agencies AS t {_OF_CHANGED}",
-    "agency_names": f"SELECT t.* FROM main.agency_names AS t {_OF_CHANGED}",
-    "check_results": (
-        "SELECT results.* FROM main.check_results AS results "
-        f"SEMI JOIN (SELECT t.report_id FROM main.reports AS t {_OF_CHANGED}) AS scoped USING (report_id)"
-    ),
-}
+# The base tables an incremental model may read, cut to the changed agencies (`_rows_of_changed_agencies`).
+AGENCY_TABLES = frozenset({"facts", "reports", "agencies", "agency_names", "check_results"})
 READ_WHOLE = frozenset({"vocabulary", "divisions", "agency_aliases"})
 SCOPE_SCHEMA = "_agency_scope"  # the views an incremental run reads, and its partial result; dropped after
 
@@ -163,7 +152,7 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     incremental = {model.name for model in models if model.incremental}
     for model in models:
         if model.incremental:
-            others = [t for t in model.depends_on if t not in AGENCY_SCOPED and t not in READ_WHOLE | incremental]
+            others = [t for t in model.depends_on if t not in AGENCY_TABLES | READ_WHOLE | incremental]
             if others:
                 raise ModelError(
                     f"{model.path}: `Incremental: by agency_id`, but it reads {', '.join(others)}, which is neither "
@@ -208,6 +197,18 @@ def _exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
     return found[0][0] > 0
 
 
+def _rows_of_changed_agencies(table: str, changed: str) -> str:
+    """A SELECT of the table's rows of the agencies in `changed` (a NULL there stands for the rows without an
+    agency). check_results has no agency of its own: its reports have."""
+    of_changed = f"SEMI JOIN {changed} AS changed ON t.agency_id IS NOT DISTINCT FROM changed.agency_id"
+    if table == "check_results":
+        return (
+            "SELECT results.* FROM main.check_results AS results "
+            f"SEMI JOIN (SELECT t.report_id FROM main.reports AS t {of_changed}) AS scoped USING (report_id)"
+        )
+    return f'SELECT t.* FROM main."{table}" AS t {of_changed}'
+
+
 def _run_for_agencies(connection: duckdb.DuckDBPyConnection, model: SqlModel, changed: str) -> None:
     """The model's SQL as written, reading views of its inputs cut to the changed agencies (first on the search
     path, so the SQL's own table names find them and its CREATE lands beside them); then, in one transaction,
@@ -217,9 +218,8 @@ def _run_for_agencies(connection: duckdb.DuckDBPyConnection, model: SqlModel, ch
     connection.execute(f"CREATE SCHEMA {scope}")
     try:
         for table in model.depends_on:
-            if table not in READ_WHOLE:  # AGENCY_SCOPED tables and incremental models (load_models checked)
-                select = AGENCY_SCOPED.get(table, f'SELECT t.* FROM main."{table}" AS t {_OF_CHANGED}')
-                connection.execute(f'CREATE VIEW {scope}."{table}" AS {select.format(changed=changed)}')
+            if table not in READ_WHOLE:  # AGENCY_TABLES and incremental models (load_models checked)
+                connection.execute(f'CREATE VIEW {scope}."{table}" AS {_rows_of_changed_agencies(table, changed)}')
         connection.execute(f"SET search_path = '{scope},main'")
         try:
             connection.execute(model.sql)
