@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -576,69 +577,127 @@ def _default_alias_index() -> AliasIndex:
     return AliasIndex(default_references()[0])
 
 
-def resolve_agencies(
-    reports: pa.Table, aliases: Iterable[AliasRule], divisions: Divisions | pa.Table
-) -> dict[str, pa.Table]:
-    """report_agencies, agencies and agency_names for a per-report table (report_id, agency, year, scope,
-    region_hint; region_hint may be missing). An agency's region, level and type are those of its latest report."""
-    rules = AliasIndex(aliases)
+RESOLUTION_KEY = ("agency", "year", "region_hint")
+RESOLUTIONS_SCHEMA = pa.schema(
+    [
+        pa.field("agency", pa.string()),
+        pa.field("year", pa.int32()),
+        pa.field("region_hint", pa.string()),
+        pa.field("name", pa.string()),
+        pa.field("agency_id", pa.string()),
+        pa.field("agency_name", pa.string()),
+        pa.field("matched_by", pa.string()),
+        pa.field("province", pa.string()),
+        pa.field("city", pa.string()),
+        pa.field("county", pa.string()),
+        pa.field("division_code", pa.string()),
+        pa.field("level", pa.string()),
+        pa.field("agency_type", pa.string()),
+        pa.field("inference", pa.string()),
+    ],
+    metadata={"description": "What resolve_name says for one (printed name, year, region hint); name: agency_key."},
+)
+
+
+def resolve_names(
+    reports: pa.Table,
+    aliases: Iterable[AliasRule] | AliasIndex,
+    divisions: Divisions | pa.Table,
+    known: pa.Table | None = None,
+) -> pa.Table:
+    """RESOLUTIONS_SCHEMA, one row per distinct (agency, year, region_hint) of the per-report table. Rows of `known`
+    (an earlier result, made by the same code from the same reference data) are taken as they are: resolving is a
+    pure function of the key, so a refresh resolves only the names it has not seen."""
+    rules = aliases if isinstance(aliases, AliasIndex) else AliasIndex(aliases)
     if isinstance(divisions, pa.Table):
         divisions = Divisions(divisions)
-    columns = reports.column_names
-    rows = reports.select([c for c in ("report_id", "agency", "year", "scope", "region_hint") if c in columns])
-    mapping: list[dict] = []
-    by_agency: dict[str, list[tuple[dict, Resolution]]] = defaultdict(list)
-    for row in rows.to_pylist():
-        resolution = resolve_name(row.get("agency") or "", row.get("year"), row.get("region_hint"), rules, divisions)
-        mapping.append(
-            {"report_id": row["report_id"], "agency_id": resolution.agency_id, "agency_name": resolution.agency_name}
+    keys = (
+        pl.from_arrow(reports.select([c for c in RESOLUTION_KEY if c in reports.column_names]))
+        .with_columns(
+            pl.col("year").cast(pl.Int32),
+            *([] if "region_hint" in reports.column_names else [pl.lit(None, pl.String).alias("region_hint")]),
         )
-        if resolution.agency_id:
-            by_agency[resolution.agency_id].append((row, resolution))
-
-    agencies, names = [], []
-    for agency_id in sorted(by_agency):
-        members = by_agency[agency_id]
-        years = [row["year"] for row, _ in members if row.get("year") is not None]
-        latest = max(members, key=lambda m: (m[1].province is not None, m[0].get("year") or 0, m[0]["report_id"]))[1]
-        agencies.append(
+        .select(RESOLUTION_KEY)
+        .unique(maintain_order=True)
+    )
+    found = pl.DataFrame(schema=pl.from_arrow(RESOLUTIONS_SCHEMA.empty_table()).schema)
+    if known is not None and known.schema.equals(RESOLUTIONS_SCHEMA):
+        found = pl.from_arrow(known).join(keys, on=RESOLUTION_KEY, how="semi", nulls_equal=True)
+        keys = keys.join(found, on=RESOLUTION_KEY, how="anti", nulls_equal=True)
+    rows = []
+    for printed, year, hint in keys.iter_rows():
+        resolution = resolve_name(printed or "", year, hint, rules, divisions)
+        rows.append(
             {
-                "agency_id": agency_id,
-                "agency_name": latest.agency_name,
-                "province": latest.province,
-                "city": latest.city,
-                "county": latest.county,
-                "division_code": latest.division_code,
-                "level": latest.level,
-                "agency_type": latest.agency_type,
-                "first_year": min(years, default=None),
-                "last_year": max(years, default=None),
-                "n_reports": len(members),
-                "n_regional_aggregate": sum(1 for row, _ in members if row.get("scope") == "regional_aggregate"),
-                "inference": "; ".join(latest.inference),
+                "agency": printed,
+                "year": year,
+                "region_hint": hint,
+                "name": agency_key(printed) if resolution.agency_id else None,
+                **{name: getattr(resolution, name) for name in RESOLUTIONS_SCHEMA.names[4:-1]},
+                "inference": "; ".join(resolution.inference),
             }
         )
-        printed: dict[str, list[tuple[dict, Resolution]]] = defaultdict(list)
-        for row, resolution in members:
-            printed[agency_key(row["agency"])].append((row, resolution))
-        for name in sorted(printed):
-            group = printed[name]
-            name_years = [row["year"] for row, _ in group if row.get("year") is not None]
-            matched = {resolution.matched_by for _, resolution in group}
-            names.append(
-                {
-                    "agency_id": agency_id,
-                    "name": name,
-                    "first_year": min(name_years, default=None),
-                    "last_year": max(name_years, default=None),
-                    "n_reports": len(group),
-                    "matched_by": "rename" if "rename" in matched else "alias" if "alias" in matched else "name",
-                }
-            )
+    new = pl.from_arrow(pa.Table.from_pylist(rows, schema=RESOLUTIONS_SCHEMA))
+    return pl.concat([found, new]).to_arrow().cast(RESOLUTIONS_SCHEMA)
+
+
+def resolve_agencies(
+    reports: pa.Table,
+    aliases: Iterable[AliasRule] | AliasIndex,
+    divisions: Divisions | pa.Table,
+    known: pa.Table | None = None,
+) -> dict[str, pa.Table]:
+    """report_agencies, agencies and agency_names for a per-report table (report_id, agency, year, scope,
+    region_hint; region_hint may be missing), and the `resolutions` they came from (resolve_names, which reuses
+    `known`). An agency's region, level and type are those of its latest report."""
+    resolutions = resolve_names(reports, aliases, divisions, known)
+    columns = [c for c in ("report_id", *RESOLUTION_KEY, "scope") if c in reports.column_names]
+    per_report = (
+        pl.from_arrow(reports.select(columns))
+        .with_columns(
+            pl.col("year").cast(pl.Int32),
+            *([] if "region_hint" in columns else [pl.lit(None, pl.String).alias("region_hint")]),
+            *([] if "scope" in columns else [pl.lit(None, pl.String).alias("scope")]),
+        )
+        .join(pl.from_arrow(resolutions), on=RESOLUTION_KEY, how="left", nulls_equal=True, maintain_order="left")
+    )
+    members = per_report.filter(pl.col("agency_id").is_not_null())
+    latest_first = [pl.col("province").is_not_null(), pl.col("year").fill_null(0), pl.col("report_id")]
+    agencies = (
+        members.group_by("agency_id")
+        .agg(
+            *(
+                pl.col(name).sort_by(latest_first).last()
+                for name in ("agency_name", "province", "city", "county", "division_code", "level", "agency_type")
+            ),
+            pl.col("year").min().alias("first_year"),
+            pl.col("year").max().alias("last_year"),
+            pl.len().alias("n_reports"),
+            (pl.col("scope") == "regional_aggregate").sum().alias("n_regional_aggregate"),
+            pl.col("inference").sort_by(latest_first).last(),
+        )
+        .sort("agency_id")
+    )
+    names = (
+        members.group_by("agency_id", "name")
+        .agg(
+            pl.col("year").min().alias("first_year"),
+            pl.col("year").max().alias("last_year"),
+            pl.len().alias("n_reports"),
+            pl.when((pl.col("matched_by") == "rename").any())
+            .then(pl.lit("rename"))
+            .when((pl.col("matched_by") == "alias").any())
+            .then(pl.lit("alias"))
+            .otherwise(pl.lit("name"))
+            .alias("matched_by"),
+        )
+        .sort("agency_id", "name")
+    )
     return {
-        "report_agencies": pa.Table.from_pylist(mapping, schema=REPORT_AGENCIES_SCHEMA),
-        "agencies": pa.Table.from_pylist(agencies, schema=AGENCIES_SCHEMA),
-        "agency_names": pa.Table.from_pylist(names, schema=AGENCY_NAMES_SCHEMA),
+        "report_agencies": per_report.select(REPORT_AGENCIES_SCHEMA.names).to_arrow().cast(REPORT_AGENCIES_SCHEMA),
+        "agencies": agencies.select(AGENCIES_SCHEMA.names).to_arrow().cast(AGENCIES_SCHEMA),
+        "agency_names": names.select(AGENCY_NAMES_SCHEMA.names).to_arrow().cast(AGENCY_NAMES_SCHEMA),
+        "resolutions": resolutions,
     }
 
 
@@ -655,15 +714,16 @@ def with_agencies(
     aliases: Iterable[AliasRule],
     divisions: Divisions | pa.Table,
     region_hints: dict[str, str | None] | None = None,
+    known: pa.Table | None = None,
 ) -> dict[str, pa.Table]:
     """The warehouse's per-report tables with the canonical agency_id in `reports` and `facts`, the region hint
-    as a column of `reports` (from region_hints by report_id when it is not one yet), and `agencies` and
-    `agency_names` added. `agency` keeps the name as printed."""
+    as a column of `reports` (from region_hints by report_id when it is not one yet), and `agencies`,
+    `agency_names` and `resolutions` (resolve_names, reusing `known`) added. `agency` keeps the name as printed."""
     reports = tables["reports"]
     if "region_hint" not in reports.column_names:
         hints = [(region_hints or {}).get(rid) for rid in reports.column("report_id").to_pylist()]
         reports = reports.append_column(REGION_HINT_FIELD, pa.array(hints, pa.string()))
-    resolved = resolve_agencies(reports, aliases, divisions)
+    resolved = resolve_agencies(reports, aliases, divisions, known)
     mapping = resolved["report_agencies"]
     out = dict(tables)
     for name in ("reports", "facts"):
@@ -675,6 +735,6 @@ def with_agencies(
         agency_ids = mapping.column("agency_id").take(positions)
         index = table.schema.get_field_index("agency_id")
         out[name] = table.set_column(index, table.schema.field(index), agency_ids.cast(pa.string()))
-    out["agencies"] = resolved["agencies"]
-    out["agency_names"] = resolved["agency_names"]
+    for name in ("agencies", "agency_names", "resolutions"):
+        out[name] = resolved[name]
     return out

@@ -9,8 +9,9 @@ without a year), `reports.parquet`, `check_results.parquet`, and `.build-state.j
 How:
 1. `report_rows`: the per-report table (Arrow, one row per file: REPORTS_SCHEMA plus the cache batch it reads),
    from the scan and the cache's index, every file accounted for (parsed, skipped or failed, with the reason);
-2. `assign_agency_ids`: the one place agency ids are set, on that small table, at every build (so an edit of
-   the alias table never needs a re-parse);
+2. `assign_agencies`: the one place agency ids are set, on that small table, at every build (so an edit of
+   the alias table never needs a re-parse); names the last build resolved with the same code and reference data
+   are taken from its memo in `<warehouse>/.cache/agencies/`;
 3. facts and check results get report_id, agency, agency_id, year and template by a DuckDB join of the cache's
    Parquet with that table, in DuckDB (no Python loop over facts). When the staged database came from a build
    of the same parser and load code, only reports whose row changed (new, changed or deleted files, another
@@ -29,6 +30,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -48,6 +50,8 @@ from pipeline.facts import CHECK_RESULTS_SCHEMA, FACTS_SCHEMA, RAW_REPORT_FILES_
 from pipeline.scan import originals, scan_fingerprint, scan_folder, write_manifest
 from pipeline.warehouse import BASE_STATE_FILE, STATE_FILE, Warehouse, _copy_as_links
 
+log = logging.getLogger(__name__)
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # hive's (and DuckDB's, Spark's) name of the NULL partition
 PARTITION_FILE = "data_0.parquet"  # the one file of each year partition
@@ -56,6 +60,7 @@ REPORT_LEVEL_COLUMNS = ("content_hash", "status", "agency", "agency_id", "year",
 # In a staged database only: what the load step tells the model steps (dropped before publishing).
 BUILD_SCHEMA = "_build"
 CHANGED_AGENCIES = f"{BUILD_SCHEMA}.changed_agencies"  # agency_id of every agency whose rows changed (NULL: no agency)
+AGENCY_MEMO_FOLDER = "agencies"  # in <warehouse>/.cache: what the last build resolved each printed name to
 
 
 @dataclass(frozen=True)
@@ -218,12 +223,33 @@ def report_rows(scan: pa.Table, index: pa.Table, problems: dict[str, str] | None
     return rows.to_arrow().cast(LOAD_REPORTS_SCHEMA)
 
 
-def assign_agencies(reports: pa.Table) -> dict[str, pa.Table]:
+def assign_agencies(reports: pa.Table, memo_folder: Path | None = None) -> dict[str, pa.Table]:
     """THE one place a report's agency_id is set: the canonical agency of its printed name (pipeline/agencies.py,
     aliases applied), on the per-report table, at every build; facts take agency_id from it by a join. Returns
-    `reports` with agency_id set, and the `agencies` and `agency_names` tables."""
+    `reports` with agency_id set, and the `agencies` and `agency_names` tables.
+
+    With a `memo_folder`, what the last build resolved is read from `<memo_folder>/<version>.parquet` and only
+    names not seen yet are resolved (a fifth of a 1% refresh of 100,000 reports otherwise). The version digests the
+    code and the reference data, so editing the alias table resolves everything again."""
     aliases = agencies.load_aliases(agencies.ALIASES_CSV)  # a bad row stops the run, naming its file and line
-    return agencies.with_agencies({"reports": reports}, aliases, agencies.divisions_table(agencies.DIVISIONS_CSV))
+    divisions = agencies.divisions_table(agencies.DIVISIONS_CSV)
+    memo = memo_folder / f"{code_version()}-{reference_version()}.parquet" if memo_folder is not None else None
+    known = None
+    if memo is not None and memo.is_file():
+        try:
+            known = pq.read_table(memo)
+        except (OSError, pa.ArrowException) as error:  # a memo is never needed: resolve everything
+            log.warning("agency resolutions in %s not read (%s); resolving every name", memo, error)
+    resolved = agencies.with_agencies({"reports": reports}, aliases, divisions, known=known)
+    if memo is not None:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        temporary = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
+        pq.write_table(resolved["resolutions"], temporary)
+        os.replace(temporary, memo)  # whole or not at all; the names no report has any more go with the old file
+        for stale in memo.parent.glob("*.parquet"):
+            if stale != memo:
+                stale.unlink(missing_ok=True)
+    return resolved
 
 
 # --- DuckDB ---------------------------------------------------------------------------------------------------
@@ -297,7 +323,7 @@ def load_tables(
 ) -> LoadResult:
     """Fill the staged database (see the module docstring). `base` is the state of the build the staged database
     was copied from (None: none usable, so the tables are rebuilt from the cache)."""
-    resolved = assign_agencies(report_rows(scan, cache.index(), problems))
+    resolved = assign_agencies(report_rows(scan, cache.index(), problems), cache.root / AGENCY_MEMO_FOLDER)
     reports = resolved["reports"]
     existing = _tables(connection)
     incremental = (

@@ -122,6 +122,32 @@ def test_shanghai_abbreviation_and_government_office(resolved):
     )
 
 
+def test_names_resolved_before_are_taken_from_the_known_resolutions(resolved, corpus_reports, references):
+    rules, divisions = references
+    known = resolved["resolutions"]
+    keys = zip(*(corpus_reports[c].to_pylist() for c in ("agency", "year", "region_hint")), strict=True)
+    assert known.num_rows == len(set(keys))
+    again = resolve_agencies(corpus_reports, rules, divisions, known)
+    for name in ("report_agencies", "agencies", "agency_names", "resolutions"):
+        assert (
+            again[name]
+            .sort_by("agency_id" if name != "report_agencies" else "report_id")
+            .equals(resolved[name].sort_by("agency_id" if name != "report_agencies" else "report_id"))
+        ), name
+    # a known row is taken as it is, not resolved again (so a wrong one shows): the 2013 tax bureau's
+    key = (known["agency"].to_pylist(), known["year"].to_pylist())
+    row = [i for i, (agency, year) in enumerate(zip(*key, strict=True)) if "税务" in agency and year == 2013]
+    assert len(row) == 1
+    doctored = known.set_column(
+        known.schema.get_field_index("agency_id"),
+        "agency_id",
+        pa.array(["已知机构" if i == row[0] else v for i, v in enumerate(known["agency_id"].to_pylist())]),
+    )
+    reused = resolve_agencies(corpus_reports, rules, divisions, doctored)
+    assert _agency_of(reused)["L06_pingtan-dishui-2013.txt"] == "已知机构"
+    assert _agency_of(reused)["005_pingtan_2023.txt"] == "平潭综合实验区"
+
+
 def test_regional_aggregate_reports_are_counted_apart(resolved, corpus_reports):
     scopes = dict(zip(corpus_reports["report_id"].to_pylist(), corpus_reports["scope"].to_pylist(), strict=True))
     assert scopes["005_pingtan_2023.txt"] == "regional_aggregate"

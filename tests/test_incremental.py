@@ -204,6 +204,37 @@ def test_an_alias_edit_changes_agency_ids_without_parsing_again(raw, tmp_path, p
     assert digests(warehouse_dir) == fresh_build_digests(raw, tmp_path)
 
 
+def test_a_refresh_resolves_only_the_agency_names_it_has_not_seen(raw, tmp_path, monkeypatch):
+    warehouse_dir = tmp_path / "wh"
+    build(raw, warehouse_dir)
+    resolved: list[str] = []  # names the load step resolves (the parser also resolves its file's name, apart)
+    real_name, real_names = agencies.resolve_name, agencies.resolve_names
+    loading = []
+
+    def counting_name(printed, *args):
+        if loading:
+            resolved.append(printed)
+        return real_name(printed, *args)
+
+    def counting_names(*args):
+        loading.append(True)
+        try:
+            return real_names(*args)
+        finally:
+            loading.clear()
+
+    monkeypatch.setattr(agencies, "resolve_name", counting_name)
+    monkeypatch.setattr(agencies, "resolve_names", counting_names)
+    text = sample(GOOD).read_text(encoding="utf-8")
+    assert text.startswith("东城区城市管理指挥中心")
+    (raw / "renamed.txt").write_text(text.replace("东城区城市管理指挥中心", "东城区城市运行管理中心"), encoding="utf-8")
+    build(raw, warehouse_dir)
+    assert resolved == ["东城区城市运行管理中心"]
+    resolved.clear()
+    assert digests(warehouse_dir) == fresh_build_digests(raw, tmp_path)
+    assert len(resolved) == len(list(raw.iterdir()))  # a fresh warehouse has no memo: every name is resolved
+
+
 def test_a_half_written_cache_batch_is_never_read(raw, tmp_path, parsed_files):
     warehouse_dir = tmp_path / "wh"
     build(raw, warehouse_dir)
