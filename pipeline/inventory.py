@@ -38,11 +38,12 @@ def max_file_bytes() -> int:
     return int(float(os.environ.get("PIPELINE_MAX_FILE_MB") or DEFAULT_MAX_FILE_MB) * 1024 * 1024)
 
 
-def _skip_reason(relative: Path) -> str | None:
-    hidden = next((part for part in relative.parts[:-1] if part.startswith(".")), None)
+def skip_reason(report_id: str) -> str | None:
+    """Why a file (its path relative to the raw folder, with forward slashes) is listed but not read, or None."""
+    *folders, name = report_id.split("/")
+    hidden = next((part for part in folders if part.startswith(".")), None)
     if hidden:
         return f"inside the hidden folder {hidden!r}"
-    name = relative.name
     if name.startswith(_TEMPORARY_PREFIXES) or name.lower().endswith(_TEMPORARY_SUFFIXES):
         return "a temporary file (an editor's lock or partial download), not a report"
     if name.startswith(".") or name.lower() in _SYSTEM_FILES:
@@ -75,7 +76,7 @@ def scan_raw_folder(raw_dir: Path) -> list[RawFile]:
                 size = path.stat().st_size
             except OSError:
                 size = None  # a broken or looping link: parse_inventory says which
-            found.append(RawFile(relative.as_posix(), path, size, _skip_reason(relative)))
+            found.append(RawFile(relative.as_posix(), path, size, skip_reason(relative.as_posix())))
     return sorted(found, key=lambda raw_file: raw_file.report_id)
 
 

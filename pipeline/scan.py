@@ -15,18 +15,19 @@ reading release the GIL). `scan_fingerprint` digests the scan: equal fingerprint
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import stat
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.inventory import _skip_reason, _unreadable, max_file_bytes
+from pipeline.inventory import _unreadable, max_file_bytes, skip_reason
 
 HASH_THREADS = 4
 SCAN_SCHEMA = pa.schema(
@@ -59,36 +60,47 @@ def _listing(raw_dir: Path) -> list[dict]:
     start = len(root.rstrip("/")) + 1  # report ids are paths relative to raw_dir, with forward slashes
     rows = []
     for folder, subfolders, files in os.walk(root, followlinks=False):
+        folder = folder if folder.endswith("/") else folder + "/"
         for name in subfolders:
-            path = os.path.join(folder, name)
+            path = folder + name
             if os.path.islink(path):
                 rows.append(_row(path[start:], path, is_link=True, skip_reason=_FOLDER_LINK))
         for name in files:
-            path = os.path.join(folder, name)
+            path = folder + name
             relative = path[start:]
             try:
                 status = os.lstat(path)
                 is_link = stat.S_ISLNK(status.st_mode)
             except OSError:
                 status, is_link = None, False
-            row = _row(relative, path, is_link=is_link, skip_reason=_skip_reason(PurePosixPath(relative)))
+            row = _row(relative, path, is_link=is_link, skip_reason=skip_reason(relative))
             try:
                 status = os.stat(path) if is_link or status is None else status
             except OSError as err:
                 if not row["skip_reason"]:
                     row["error"] = _unreadable(Path(path), err)
             else:
-                row.update(
-                    size_bytes=status.st_size, mtime_ns=status.st_mtime_ns, inode=status.st_ino, device=status.st_dev
-                )
+                row["size_bytes"], row["mtime_ns"] = status.st_size, status.st_mtime_ns
+                row["inode"], row["device"] = status.st_ino, status.st_dev
             rows.append(row)
-    return sorted(rows, key=lambda row: row["report_id"])
+    rows.sort(key=operator.itemgetter("report_id"))
+    return rows
 
 
 def _row(report_id: str, path: str, is_link: bool, skip_reason: str | None) -> dict:
-    row = dict.fromkeys(SCAN_SCHEMA.names)
-    row.update(report_id=report_id, path=path, is_link=is_link, skip_reason=skip_reason)
-    return row
+    return {
+        "report_id": report_id,
+        "path": path,
+        "is_link": is_link,
+        "size_bytes": None,
+        "mtime_ns": None,
+        "inode": None,
+        "device": None,
+        "content_hash": None,
+        "skip_reason": skip_reason,
+        "error": None,
+        "duplicate_of": None,
+    }
 
 
 def read_manifest(path: Path | None) -> dict[str, tuple]:
@@ -158,7 +170,7 @@ def scan_folder(raw_dir: Path, manifest: Path | None = None, max_bytes: int | No
         else:
             originals[digest] = row["report_id"]
     # through polars: pyarrow's from_pylist imports pandas (seconds), too slow for the nightly no-op check
-    columns = {name: [row[name] for row in rows] for name in SCAN_SCHEMA.names}
+    columns = {name: list(map(operator.itemgetter(name), rows)) for name in SCAN_SCHEMA.names}
     types = {"is_link": pl.Boolean, **dict.fromkeys(("size_bytes", "mtime_ns", "inode", "device"), pl.Int64)}
     frame = pl.DataFrame(columns, schema={name: types.get(name, pl.String) for name in SCAN_SCHEMA.names})
     return frame.to_arrow().cast(SCAN_SCHEMA)
