@@ -624,21 +624,29 @@ def resolve_names(
     if known is not None and known.schema.equals(RESOLUTIONS_SCHEMA):
         found = pl.from_arrow(known).join(keys, on=RESOLUTION_KEY, how="semi", nulls_equal=True)
         keys = keys.join(found, on=RESOLUTION_KEY, how="anti", nulls_equal=True)
-    rows = []
+    parts = [found]
+    # in slices, so that no more than a slice's Python objects are alive at once (a build's peak memory)
+    for offset in range(0, keys.height, RESOLVE_SLICE):
+        parts.append(_resolve_slice(keys.slice(offset, RESOLVE_SLICE), rules, divisions, found.schema))
+    return pl.concat(parts).to_arrow().cast(RESOLUTIONS_SCHEMA)
+
+
+RESOLVE_SLICE = 5000
+
+
+def _resolve_slice(keys: pl.DataFrame, rules: AliasIndex, divisions: Divisions, schema: pl.Schema) -> pl.DataFrame:
+    columns: dict[str, list] = {name: [] for name in RESOLUTIONS_SCHEMA.names}
+    copied = RESOLUTIONS_SCHEMA.names[4:-1]  # agency_id … agency_type, as resolve_name gives them
     for printed, year, hint in keys.iter_rows():
         resolution = resolve_name(printed or "", year, hint, rules, divisions)
-        rows.append(
-            {
-                "agency": printed,
-                "year": year,
-                "region_hint": hint,
-                "name": agency_key(printed) if resolution.agency_id else None,
-                **{name: getattr(resolution, name) for name in RESOLUTIONS_SCHEMA.names[4:-1]},
-                "inference": "; ".join(resolution.inference),
-            }
-        )
-    new = pl.from_arrow(pa.Table.from_pylist(rows, schema=RESOLUTIONS_SCHEMA))
-    return pl.concat([found, new]).to_arrow().cast(RESOLUTIONS_SCHEMA)
+        columns["agency"].append(printed)
+        columns["year"].append(year)
+        columns["region_hint"].append(hint)
+        columns["name"].append(agency_key(printed) if resolution.agency_id else None)
+        for name in copied:
+            columns[name].append(getattr(resolution, name))
+        columns["inference"].append("; ".join(resolution.inference))
+    return pl.DataFrame(columns, schema=schema)
 
 
 def resolve_agencies(
@@ -661,22 +669,20 @@ def resolve_agencies(
         )
         .join(pl.from_arrow(resolutions), on=RESOLUTION_KEY, how="left", nulls_equal=True, maintain_order="left")
     )
-    members = per_report.filter(pl.col("agency_id").is_not_null())
-    latest_first = [pl.col("province").is_not_null(), pl.col("year").fill_null(0), pl.col("report_id")]
-    agencies = (
-        members.group_by("agency_id")
-        .agg(
-            *(
-                pl.col(name).sort_by(latest_first).last()
-                for name in ("agency_name", "province", "city", "county", "division_code", "level", "agency_type")
-            ),
-            pl.col("year").min().alias("first_year"),
-            pl.col("year").max().alias("last_year"),
-            pl.len().alias("n_reports"),
-            (pl.col("scope") == "regional_aggregate").sum().alias("n_regional_aggregate"),
-            pl.col("inference").sort_by(latest_first).last(),
-        )
-        .sort("agency_id")
+    # an agency's latest report last: the one with a province first, then by year, then by report id
+    members = per_report.filter(pl.col("agency_id").is_not_null()).sort(
+        "agency_id", pl.col("province").is_not_null(), pl.col("year").fill_null(0), "report_id"
+    )
+    agencies = members.group_by("agency_id", maintain_order=True).agg(  # rows keep their order within a group
+        *(
+            pl.col(name).last()
+            for name in ("agency_name", "province", "city", "county", "division_code", "level", "agency_type")
+        ),
+        pl.col("year").min().alias("first_year"),
+        pl.col("year").max().alias("last_year"),
+        pl.len().alias("n_reports"),
+        (pl.col("scope") == "regional_aggregate").sum().alias("n_regional_aggregate"),
+        pl.col("inference").last(),
     )
     names = (
         members.group_by("agency_id", "name")
