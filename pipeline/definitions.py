@@ -34,6 +34,7 @@ from pipeline.agencies import aliases_table, divisions_table, load_aliases
 from pipeline.cache import parser_version, workers
 from pipeline.checks import CHECK_NAMES
 from pipeline.load import (
+    CHANGED_YEARS,
     HASH_PREFIXES,
     RunPlan,
     build_tables,
@@ -352,12 +353,24 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
             return dg.MaterializeResult(metadata={**metadata, "unchanged": True})
         with warehouse.warehouse.connect(context.run.run_id) as connection:
             changed = changed_agencies(connection) if model.incremental else None
-            run_model(connection, model, changed)
+            run_model(connection, model, changed, CHANGED_YEARS if changed else None)
             metadata = _relation_metadata(connection, model.name, model.columns)
-            if changed:
+            if changed and model.incremental == "agency_id":
                 (agencies,) = connection.sql(f"SELECT count(*) FROM {changed}").fetchall()[0]
                 metadata["changed_agencies_computed"] = agencies
                 context.log.info(f"{model.name}: computed again for the {agencies} changed agencies only")
+            elif changed:
+                years = connection.execute(
+                    f"SELECT DISTINCT year FROM {CHANGED_YEARS} WHERE table_name = ? ORDER BY year", [model.name]
+                ).fetchall()
+                (present,) = connection.sql(f'SELECT count(DISTINCT year) FROM "{model.name}"').fetchall()[0]
+                shown = ", ".join(str(year) for (year,) in years) or "none"
+                metadata["changed_years_computed"] = len(years)
+                metadata["changed_years"] = shown
+                if len(years) >= present:
+                    context.log.info(f"{model.name}: every year changed ({len(years)}): computed whole")
+                else:
+                    context.log.info(f"{model.name}: computed again for the changed years only ({shown})")
             if model.name in CHARTS_BY_ASSET:  # the trends page's charts drawn from this model, as previews
                 metadata.update(chart_metadata(connection, keys=CHARTS_BY_ASSET[model.name]))
         return dg.MaterializeResult(metadata=metadata)

@@ -20,8 +20,9 @@ How:
    build the staged database came from (files are never modified once written, so sharing them is safe);
 5. when the staged database also came from the same code and SQL models, the agencies whose rows changed (those
    of touched reports, before and after, and those whose `agencies` or `agency_names` rows differ) are listed in
-   CHANGED_AGENCIES, so that the model steps compute incremental models for those agencies only
-   (pipeline/sql_models.py). The list lives in the staged database and is dropped before publishing.
+   CHANGED_AGENCIES, so that the model steps compute incremental models for those agencies only, and the years of
+   their reports, before and after, in CHANGED_YEARS, for the models incremental by year (pipeline/sql_models.py).
+   The lists live in the staged database and are dropped before publishing.
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ REPORT_LEVEL_COLUMNS = ("content_hash", "status", "agency", "agency_id", "year",
 # In a staged database only: what the load step tells the model steps (dropped before publishing).
 BUILD_SCHEMA = "_build"
 CHANGED_AGENCIES = f"{BUILD_SCHEMA}.changed_agencies"  # agency_id of every agency whose rows changed (NULL: no agency)
+CHANGED_YEARS = f"{BUILD_SCHEMA}.changed_years"  # (table_name, year): that table's rows of that year changed
+# The columns of the agency tables that say what an agency is (not how many reports it has, nor how that was
+# found): all that a model incremental by year may read of them (pipeline/sql_models.py).
+AGENCY_DESCRIPTION = {
+    "agencies": ("agency_id", "agency_name", "province", "city", "county", "division_code", "level", "agency_type"),
+    "agency_names": ("agency_id", "name", "matched_by"),
+}
 AGENCY_MEMO_FOLDER = "agencies"  # in <warehouse>/.cache: what the last build resolved each printed name to
 
 
@@ -350,6 +358,10 @@ def load_tables(
             "SELECT agency_id FROM reports SEMI JOIN touched USING (report_id) "
             "UNION SELECT agency_id FROM new_reports SEMI JOIN touched USING (report_id)"
         )
+        connection.execute(  # the touched reports as they were (for CHANGED_YEARS)
+            "CREATE OR REPLACE TEMP TABLE touched_before AS SELECT agency_id, year FROM reports SEMI JOIN touched "
+            "USING (report_id)"
+        )
         years = _fact_years(connection, touched_ids)
         connection.execute("DELETE FROM facts WHERE report_id IN (SELECT report_id FROM touched)")
         connection.execute("DELETE FROM check_results WHERE report_id IN (SELECT report_id FROM touched)")
@@ -365,15 +377,27 @@ def load_tables(
         "CREATE OR REPLACE TABLE reports AS SELECT * EXCLUDE (batch_id) FROM new_reports ORDER BY report_id"
     )
     connection.unregister("new_reports")
+    if incremental:
+        for table in ("changed_agency_rows", "changed_agency_descriptions"):
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} (agency_id VARCHAR)")
     for name in ("agencies", "agency_names"):
         connection.register("incoming", resolved[name])
         if incremental:  # an agency whose region or names changed (an edit of divisions or aliases) is changed too
             connection.execute(
-                f'INSERT INTO changed_agencies SELECT agency_id FROM (FROM incoming EXCEPT FROM "{name}") '
+                f'INSERT INTO changed_agency_rows SELECT agency_id FROM (FROM incoming EXCEPT FROM "{name}") '
                 f'UNION SELECT agency_id FROM (FROM "{name}" EXCEPT FROM incoming)'
+            )
+            # what it is, not how many reports it has: what a model incremental by year may read of it
+            described = f"SELECT {', '.join(AGENCY_DESCRIPTION[name])} FROM"
+            connection.execute(
+                f"INSERT INTO changed_agency_descriptions SELECT agency_id FROM ({described} incoming "
+                f'EXCEPT {described} "{name}") UNION SELECT agency_id FROM ({described} "{name}" '
+                f"EXCEPT {described} incoming)"
             )
         connection.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
         connection.unregister("incoming")
+    if incremental:
+        connection.execute("INSERT INTO changed_agencies FROM changed_agency_rows")
     if years is not None:
         years |= _fact_years(connection, touched_ids)
     changed = None
@@ -381,6 +405,17 @@ def load_tables(
     if incremental and base.inputs.get("code and SQL models") == code_version():
         connection.execute(f"CREATE SCHEMA {BUILD_SCHEMA}")
         connection.execute(f"CREATE TABLE {CHANGED_AGENCIES} AS SELECT DISTINCT agency_id FROM changed_agencies")
+        connection.execute(
+            f"CREATE TABLE {CHANGED_YEARS} AS "
+            "SELECT listed.table_name, touched_years.year FROM (VALUES ('facts'), ('reports')) AS listed(table_name), "
+            "(SELECT year FROM touched_before UNION SELECT year FROM reports SEMI JOIN touched USING (report_id)) "
+            "AS touched_years "
+            "UNION SELECT listed.table_name, agency_years.year "
+            "FROM (VALUES ('agencies'), ('agency_names')) AS listed(table_name), ("
+            "SELECT year FROM touched_before AS t SEMI JOIN changed_agency_descriptions AS c USING (agency_id) "
+            "UNION SELECT year FROM reports AS t SEMI JOIN changed_agency_descriptions AS c USING (agency_id)"
+            ") AS agency_years"
+        )
         (changed,) = connection.sql(f"SELECT count(*) FROM {CHANGED_AGENCIES}").fetchall()[0]
     agencies = {name: resolved[name] for name in ("agencies", "agency_names")}
     return LoadResult(reports, agencies, incremental, len(touched_ids), years, changed)

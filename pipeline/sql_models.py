@@ -13,7 +13,17 @@ CHANGED_AGENCIES) then runs such a model over those agencies' rows only and swap
 of computing it whole: `run_model` reads the same SQL through views of the inputs cut to those agencies. What an
 incremental model may read is checked when it is loaded: tables with an agency (AGENCY_TABLES), reference tables
 read whole (READ_WHOLE: a change to them changes the code version, and the models are then run whole), and other
-incremental models. tests/test_incremental.py compares such refreshes with full builds, table for table.
+incremental models.
+
+`Incremental: by year` says the model's rows of a statistical year depend only on that year's rows of what it reads,
+and on the agency tables read whole (e.g. ranking agencies within a year). Such a model is computed again for the
+years whose input rows changed (CHANGED_YEARS, one row per table and year): the load step lists the years of the
+touched reports, before and after, for `facts` and `reports`, and the years of the reports of agencies whose
+`agencies` or `agency_names` rows changed for those two; every incremental run lists the years where its rows differ
+from what they were. It may read `facts`, `reports`, incremental models with a `year` column, reference tables, and
+of the agency tables only what an agency is (pipeline/load.py AGENCY_DESCRIPTION: name, region, level, type), never
+their report counts, which change with other years. tests/test_incremental.py compares such refreshes with full
+builds, table for table.
 """
 
 from __future__ import annotations
@@ -31,11 +41,14 @@ from sqlglot.optimizer.scope import traverse_scope
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
-INCREMENTAL_LINE = re.compile(r"incremental:\s*by\s+agency_id", re.IGNORECASE)
+INCREMENTAL_LINE = re.compile(r"incremental:\s*by\s+(?P<key>agency_id|year)", re.IGNORECASE)
 # The base tables an incremental model may read, cut to the changed agencies (`_rows_of_changed_agencies`).
 AGENCY_TABLES = frozenset({"facts", "reports", "agencies", "agency_names", "check_results"})
 READ_WHOLE = frozenset({"vocabulary", "divisions", "agency_aliases"})
-SCOPE_SCHEMA = "_agency_scope"  # the views an incremental run reads, and its partial result; dropped after
+# By year: the base tables cut to the changed years, and the agency tables read whole.
+YEAR_TABLES = frozenset({"facts", "reports"})
+READ_WHOLE_BY_YEAR = READ_WHOLE | {"agencies", "agency_names"}
+SCOPE_SCHEMA = "_incremental_scope"  # the views an incremental run reads, and its partial result; dropped after
 
 
 class ModelError(ValueError):
@@ -50,7 +63,7 @@ class SqlModel:
     depends_on: tuple[str, ...]
     description: str
     columns: dict[str, str] = field(default_factory=dict, hash=False)  # output column -> description (`Columns:`)
-    incremental: bool = False  # `Incremental: by agency_id` in the header (see the module docstring)
+    incremental: str | None = None  # "agency_id" or "year": `Incremental: by …` in the header (module docstring)
 
     @property
     def code_version(self) -> str:
@@ -140,7 +153,10 @@ def load_model(path: Path) -> SqlModel:
         description, columns = parse_header(sql)
     except ModelError as err:
         raise ModelError(f"{path}: {err}") from err
-    incremental = any(INCREMENTAL_LINE.fullmatch(line.strip()) for line in _header(sql))
+    keys = {found["key"].lower() for line in _header(sql) if (found := INCREMENTAL_LINE.fullmatch(line.strip()))}
+    if len(keys) > 1:
+        raise ModelError(f"{path}: incremental by {' and by '.join(sorted(keys))}: one key only")
+    incremental = keys.pop() if keys else None
     if incremental and statement.kind != "TABLE":
         raise ModelError(f"{path}: only a TABLE model can be incremental (a view is computed when read)")
     return SqlModel(path.stem, path, sql, table_dependencies(sql), description, columns, incremental)
@@ -149,15 +165,26 @@ def load_model(path: Path) -> SqlModel:
 def load_models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     """Every model of the folder, each after the models it reads, so that running them in this order works."""
     models = in_dependency_order([load_model(path) for path in sorted(sql_dir.glob("*.sql"))])
-    incremental = {model.name for model in models if model.incremental}
+    by_agency = {model.name for model in models if model.incremental == "agency_id"}
+    with_year = {model.name for model in models if model.incremental and "year" in model.columns}
     for model in models:
-        if model.incremental:
-            others = [t for t in model.depends_on if t not in AGENCY_TABLES | READ_WHOLE | incremental]
+        if model.incremental == "agency_id":
+            others = [t for t in model.depends_on if t not in AGENCY_TABLES | READ_WHOLE | by_agency]
             if others:
                 raise ModelError(
                     f"{model.path}: `Incremental: by agency_id`, but it reads {', '.join(others)}, which is neither "
                     "a table with an agency nor an incremental model: its rows of one agency may depend on others'"
                 )
+        elif model.incremental == "year":
+            others = [t for t in model.depends_on if t not in YEAR_TABLES | READ_WHOLE_BY_YEAR | with_year]
+            if others:
+                raise ModelError(
+                    f"{model.path}: `Incremental: by year`, but it reads {', '.join(others)}, which is neither facts, "
+                    "reports, an agency or reference table nor an incremental model with a year column: its rows "
+                    "of one year may depend on other years'"
+                )
+            if "year" not in model.columns:
+                raise ModelError(f"{model.path}: `Incremental: by year`, but it lists no `year` column")
     return models
 
 
@@ -179,15 +206,36 @@ def in_dependency_order(models: list[SqlModel]) -> list[SqlModel]:
     return [by_name[name] for name in ordered]
 
 
-def run_model(connection: duckdb.DuckDBPyConnection, model: SqlModel, changed_agencies: str | None = None) -> int:
+def run_model(
+    connection: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    changed_agencies: str | None = None,
+    changed_years: str | None = None,
+) -> int:
     """Create the model in the connected database; returns its row count. With `changed_agencies` (a table of
-    agency_id), an incremental model whose table exists is computed again for those agencies only."""
-    if changed_agencies and model.incremental and _exists(connection, model.name):
-        _run_for_agencies(connection, model, changed_agencies)
+    agency_id), an incremental model whose table exists is computed again for those agencies only, or, by year, for
+    the years `changed_years` (a table of table_name, year) lists for its inputs; an incremental run adds the years
+    of the rows it replaced to `changed_years`."""
+    name = model.name
+    if changed_agencies and model.incremental == "agency_id" and _exists(connection, name):
+        _run_for_agencies(connection, model, changed_agencies, changed_years)
+    elif changed_agencies and changed_years and model.incremental == "year" and _exists(connection, name):
+        _run_for_years(connection, model, changed_years)
     else:
+        # an incremental model computed whole during a refresh (a new model): every year it had and has changed
+        listing = bool(changed_agencies and changed_years and model.incremental)
+        if listing and _exists(connection, name):
+            _list_years(connection, changed_years, name)
         connection.execute(model.sql)
+        if listing:
+            _list_years(connection, changed_years, name)
     (count,) = connection.execute(f'SELECT count(*) FROM "{model.name}"').fetchall()[0]
     return count
+
+
+def _list_years(connection: duckdb.DuckDBPyConnection, changed_years: str, table: str) -> None:
+    if _has_year(connection, table):
+        connection.execute(f"INSERT INTO {changed_years} SELECT DISTINCT '{table}', year FROM main.\"{table}\"")
 
 
 def _exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -209,17 +257,64 @@ def _rows_of_changed_agencies(table: str, changed: str) -> str:
     return f'SELECT t.* FROM main."{table}" AS t {of_changed}'
 
 
-def _run_for_agencies(connection: duckdb.DuckDBPyConnection, model: SqlModel, changed: str) -> None:
+def _has_year(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    found = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? AND column_name = 'year'",
+        [table],
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def _run_for_agencies(
+    connection: duckdb.DuckDBPyConnection, model: SqlModel, changed: str, changed_years: str | None = None
+) -> None:
     """The model's SQL as written, reading views of its inputs cut to the changed agencies (first on the search
     path, so the SQL's own table names find them and its CREATE lands beside them); then, in one transaction,
-    those agencies' rows of the model's table are replaced by the result."""
+    those agencies' rows of the model's table are replaced by the result (and the years of the rows replaced are
+    added to `changed_years`)."""
+    views = {
+        table: _rows_of_changed_agencies(table, changed)
+        for table in model.depends_on
+        if table not in READ_WHOLE  # AGENCY_TABLES and incremental models (load_models checked)
+    }
+    of_changed = f"EXISTS (SELECT 1 FROM {changed} AS changed WHERE t.agency_id IS NOT DISTINCT FROM changed.agency_id)"
+    _replace_rows(connection, model, views, of_changed, changed_years)
+
+
+def _run_for_years(connection: duckdb.DuckDBPyConnection, model: SqlModel, changed_years: str) -> None:
+    """Like _run_for_agencies, for a model incremental by year: its inputs cut to the years listed for them."""
+    inputs = [table for table in model.depends_on if table not in READ_WHOLE_BY_YEAR]
+    # the years of its inputs' changed rows, and for the agency tables read whole, the years of those agencies
+    listed = ", ".join("'" + table.replace("'", "''") + "'" for table in model.depends_on)
+    years = f"(SELECT DISTINCT year FROM {changed_years} WHERE table_name IN ({listed}))"
+    (unchanged,) = connection.execute(
+        f'SELECT count(*) FROM (SELECT DISTINCT year FROM main."{model.name}" EXCEPT {years[1:-1]})'
+    ).fetchall()[0]
+    if not unchanged:  # every year changed: computing it whole is cheaper than cutting and replacing
+        _list_years(connection, changed_years, model.name)
+        connection.execute(model.sql)
+        _list_years(connection, changed_years, model.name)
+        return
+    of_changed = f"EXISTS (SELECT 1 FROM {years} AS changed WHERE t.year IS NOT DISTINCT FROM changed.year)"
+    views = {table: f'SELECT t.* FROM main."{table}" AS t WHERE {of_changed}' for table in inputs}
+    _replace_rows(connection, model, views, of_changed, changed_years)
+
+
+def _replace_rows(
+    connection: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    views: dict[str, str],
+    of_changed: str,
+    changed_years: str | None,
+) -> None:
+    """Run the model's SQL on `views` (table -> SELECT) put first on the search path, then replace the rows of the
+    model's table that `of_changed` (a condition on `t`) selects by the result, in one transaction."""
     scope, name = SCOPE_SCHEMA, model.name
     connection.execute(f"DROP SCHEMA IF EXISTS {scope} CASCADE")
     connection.execute(f"CREATE SCHEMA {scope}")
     try:
-        for table in model.depends_on:
-            if table not in READ_WHOLE:  # AGENCY_TABLES and incremental models (load_models checked)
-                connection.execute(f'CREATE VIEW {scope}."{table}" AS {_rows_of_changed_agencies(table, changed)}')
+        for table, select in views.items():
+            connection.execute(f'CREATE VIEW {scope}."{table}" AS {select}')
         connection.execute(f"SET search_path = '{scope},main'")
         try:
             connection.execute(model.sql)
@@ -227,10 +322,13 @@ def _run_for_agencies(connection: duckdb.DuckDBPyConnection, model: SqlModel, ch
             connection.execute("RESET search_path")
         connection.execute("BEGIN TRANSACTION")
         try:
-            connection.execute(
-                f'DELETE FROM main."{name}" AS t WHERE EXISTS '
-                f"(SELECT 1 FROM {changed} AS changed WHERE t.agency_id IS NOT DISTINCT FROM changed.agency_id)"
-            )
+            if changed_years and _has_year(connection, name):  # the years whose rows differ, either way
+                before, after = f'SELECT * FROM main."{name}" AS t WHERE {of_changed}', f'FROM {scope}."{name}"'
+                connection.execute(
+                    f"INSERT INTO {changed_years} SELECT DISTINCT '{name}', year FROM ("
+                    f"({before} EXCEPT ALL {after}) UNION ALL ({after} EXCEPT ALL {before}))"
+                )
+            connection.execute(f'DELETE FROM main."{name}" AS t WHERE {of_changed}')
             connection.execute(f'INSERT INTO main."{name}" SELECT * FROM {scope}."{name}"')
             connection.execute("COMMIT")
         except Exception:

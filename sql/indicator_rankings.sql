@@ -4,6 +4,8 @@
 -- aggregate reports are left out (a summary of many agencies is not comparable with one agency).
 -- rank_in_province / rank_in_type are NULL when the agency's province / type is unknown.
 --
+-- Incremental: by year
+--
 -- Columns:
 --   year: statistical year of the report
 --   series: core or derived (indicator_values.series)

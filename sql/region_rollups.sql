@@ -6,6 +6,8 @@
 -- denominator is 0), never an average of ratios. Agencies whose province / city / level is unknown are in no
 -- group of that kind.
 --
+-- Incremental: by year
+--
 -- Columns:
 --   year: statistical year of the reports
 --   grouping: what the group is: province, city or level

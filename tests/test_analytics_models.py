@@ -368,6 +368,58 @@ def test_an_incremental_model_may_read_only_what_can_be_cut_by_agency(tmp_path):
         load_models(tmp_path)
 
 
+def test_a_model_incremental_by_year_reads_only_what_can_be_cut_by_year(tmp_path):
+    header = "-- One row per year.\n--\n-- Incremental: by year\n--\n-- Columns:\n--   year: the year\n--   n: facts\n"
+    (tmp_path / "per_year.sql").write_text(
+        f"{header}CREATE OR REPLACE TABLE per_year AS SELECT year, count(*) AS n FROM facts JOIN agencies "
+        "USING (agency_id) GROUP BY year"
+    )
+    (tmp_path / "everyone.sql").write_text("CREATE OR REPLACE TABLE everyone AS SELECT 1 AS year")
+    assert {model.name: model.incremental for model in load_models(tmp_path)} == {
+        "everyone": None,
+        "per_year": "year",
+    }
+    (tmp_path / "mixed.sql").write_text(
+        f"{header}CREATE OR REPLACE TABLE mixed AS SELECT year, count(*) AS n FROM per_year, everyone GROUP BY year"
+    )
+    with pytest.raises(ModelError, match=r"mixed.sql: `Incremental: by year`, but it reads everyone"):
+        load_models(tmp_path)
+    (tmp_path / "mixed.sql").write_text(
+        "-- Incremental: by year\nCREATE OR REPLACE TABLE mixed AS SELECT year FROM per_year"
+    )
+    with pytest.raises(ModelError, match="lists no `year` column"):
+        load_models(tmp_path)
+
+
+def test_a_run_by_year_replaces_the_rows_of_the_years_whose_inputs_changed(tmp_path):
+    (tmp_path / "ranked.sql").write_text(
+        "-- Incremental: by year\n--\n-- Columns:\n--   year: y\n--   agency_id: a\n--   rank: r\n"
+        "CREATE OR REPLACE TABLE ranked AS SELECT year, agency_id, "
+        "rank() OVER (PARTITION BY year, agencies.province ORDER BY count(*) DESC) AS rank "
+        "FROM facts JOIN agencies USING (agency_id) GROUP BY year, agency_id, agencies.province"
+    )
+    (model,) = load_models(tmp_path)
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE facts AS FROM (VALUES (2020, 'a'), (2020, 'b'), (2020, 'b'), (2021, 'a'), (NULL, 'a')) "
+        "AS t(year, agency_id)"
+    )
+    connection.execute("CREATE TABLE agencies AS FROM (VALUES ('a', 'P'), ('b', 'P')) AS t(agency_id, province)")
+    run_model(connection, model)
+    connection.execute("INSERT INTO facts VALUES (2021, 'b'), (2021, 'b'), (2020, 'a'), (2020, 'a')")
+    connection.execute("CREATE TABLE changed AS SELECT 'b' AS agency_id")
+    connection.execute("CREATE TABLE years AS FROM (VALUES ('facts', 2021), ('reports', 2020)) AS t(table_name, year)")
+    run_model(connection, model, "changed", "years")
+    rows = connection.sql("SELECT year, agency_id, rank FROM ranked ORDER BY ALL").fetchall()
+    # 2021 computed again (b now ahead of a); 2020 as it was, though its facts changed: nothing listed them
+    assert rows == [(2020, "a", 2), (2020, "b", 1), (2021, "a", 2), (2021, "b", 1), (None, "a", 1)]
+    assert connection.sql("SELECT * FROM years WHERE table_name = 'ranked'").fetchall() == [("ranked", 2021)]
+    connection.execute("INSERT INTO years VALUES ('facts', 2020), ('facts', NULL)")  # every year: computed whole
+    run_model(connection, model, "changed", "years")
+    rows = connection.sql("SELECT year, agency_id, rank FROM ranked ORDER BY ALL").fetchall()
+    assert rows == [(2020, "a", 1), (2020, "b", 2), (2021, "a", 2), (2021, "b", 1), (None, "a", 1)]
+
+
 def test_an_incremental_run_replaces_the_changed_agencies_rows_only(tmp_path):
     """run_model with a list of changed agencies: their rows computed again (NULL: the rows without an agency), the
     other agencies' rows left as they were, even where the inputs say otherwise now."""
@@ -392,7 +444,7 @@ def test_an_incremental_run_replaces_the_changed_agencies_rows_only(tmp_path):
     rows = connection.sql("SELECT agency_id, n, checks FROM per_agency ORDER BY agency_id NULLS LAST").fetchall()
     assert rows == [("a", 3, 1), ("b", 1, 1), ("c", 1, 0), (None, 2, 0)]  # b: as before, its new fact not counted
     schemas = {row[0] for row in connection.sql("SELECT schema_name FROM duckdb_schemas()").fetchall()}
-    assert "_agency_scope" not in schemas
+    assert "_incremental_scope" not in schemas
 
 
 def test_every_output_column_is_documented_once_under_columns(warehouse):

@@ -323,6 +323,15 @@ def computed_for(result: dg.ExecuteInProcessResult) -> dict[str, int]:
     }
 
 
+def years_computed_for(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    """Model -> the years its step computed again, for the models incremental by year."""
+    return {
+        event.asset_key.path[-1]: event.materialization.metadata["changed_years"].value
+        for event in result.get_asset_materialization_events()
+        if "changed_years" in event.materialization.metadata
+    }
+
+
 def test_incremental_models_recompute_the_changed_agencies_only_and_equal_a_full_build(tmp_path):
     """Pingtan's series across years (trends, growth, continuity, missing years) with a year added, then one taken
     away and another agency's report edited: the models computed for the changed agencies only equal a full build."""
@@ -337,9 +346,13 @@ def test_incremental_models_recompute_the_changed_agencies_only_and_equal_a_full
 
     shutil.copy(CORPUS / "raw" / "003_pingtan_2021.txt", raw)
     result = build(raw, warehouse_dir)
-    incremental = {model.name for model in load_models() if model.incremental}
+    incremental = {model.name for model in load_models() if model.incremental == "agency_id"}
+    by_year = {model.name for model in load_models() if model.incremental == "year"}
     assert {"core_indicators", "indicator_trends", "quality_continuity"} <= incremental
+    assert {"indicator_rankings", "region_rollups"} <= by_year
     assert computed_for(result) == dict.fromkeys(incremental, 1)
+    # Pingtan's 2021 report is new; its other years' values stay, so the rankings and rollups of 2021 only change
+    assert years_computed_for(result) == dict.fromkeys(by_year, "2021")
     ((gap,),) = query(
         warehouse_dir,
         "SELECT years_apart FROM indicator_trends WHERE agency_id LIKE '%平潭%' AND year = 2023 "
@@ -355,9 +368,12 @@ def test_incremental_models_recompute_the_changed_agencies_only_and_equal_a_full
     result = build(raw, warehouse_dir)
     assert computed_for(result) == dict.fromkeys(incremental, 2)
     assert digests(warehouse_dir) == fresh_build_digests(raw, tmp_path)
+    # 2025: Pingtan's report is gone. The edit is in the natural-person column, which no core indicator reads
+    # (they take the 总计 column), so the other agency's year does not change for the rankings and rollups.
+    assert years_computed_for(result) == dict.fromkeys(by_year, "2025")
     with duckdb.connect(str(warehouse_dir / DATABASE_FILE), read_only=True) as connection:
         schemas = {row[0] for row in connection.sql("SELECT schema_name FROM duckdb_schemas()").fetchall()}
-    assert "_build" not in schemas and "_agency_scope" not in schemas  # the run's own, never published
+    assert "_build" not in schemas and "_incremental_scope" not in schemas  # the run's own, never published
 
 
 def test_a_partition_run_parses_only_its_hash_prefix(raw, tmp_path, parsed_files):
