@@ -286,16 +286,16 @@ def _run_for_years(connection: duckdb.DuckDBPyConnection, model: SqlModel, chang
     inputs = [table for table in model.depends_on if table not in READ_WHOLE_BY_YEAR]
     # the years of its inputs' changed rows, and for the agency tables read whole, the years of those agencies
     listed = ", ".join("'" + table.replace("'", "''") + "'" for table in model.depends_on)
-    years = f"(SELECT DISTINCT year FROM {changed_years} WHERE table_name IN ({listed}))"
+    years = f"SELECT DISTINCT year FROM {changed_years} WHERE table_name IN ({listed})"
     (unchanged,) = connection.execute(
-        f'SELECT count(*) FROM (SELECT DISTINCT year FROM main."{model.name}" EXCEPT {years[1:-1]})'
+        f'SELECT count(*) FROM (SELECT DISTINCT year FROM main."{model.name}" EXCEPT {years})'
     ).fetchall()[0]
     if not unchanged:  # every year changed: computing it whole is cheaper than cutting and replacing
         _list_years(connection, changed_years, model.name)
         connection.execute(model.sql)
         _list_years(connection, changed_years, model.name)
         return
-    of_changed = f"EXISTS (SELECT 1 FROM {years} AS changed WHERE t.year IS NOT DISTINCT FROM changed.year)"
+    of_changed = f"EXISTS (SELECT 1 FROM ({years}) AS changed WHERE t.year IS NOT DISTINCT FROM changed.year)"
     views = {table: f'SELECT t.* FROM main."{table}" AS t WHERE {of_changed}' for table in inputs}
     _replace_rows(connection, model, views, of_changed, changed_years)
 
