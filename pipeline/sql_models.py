@@ -167,24 +167,30 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     models = in_dependency_order([load_model(path) for path in sorted(sql_dir.glob("*.sql"))])
     by_agency = {model.name for model in models if model.incremental == "agency_id"}
     with_year = {model.name for model in models if model.incremental and "year" in model.columns}
+    readable = {  # key -> (what a model incremental by it may read, what that is, why nothing else)
+        "agency_id": (
+            AGENCY_TABLES | READ_WHOLE | by_agency,
+            "a table with an agency nor an incremental model",
+            "its rows of one agency may depend on others'",
+        ),
+        "year": (
+            YEAR_TABLES | READ_WHOLE_BY_YEAR | with_year,
+            "facts, reports, an agency or reference table nor an incremental model with a year column",
+            "its rows of one year may depend on other years'",
+        ),
+    }
     for model in models:
-        if model.incremental == "agency_id":
-            others = [t for t in model.depends_on if t not in AGENCY_TABLES | READ_WHOLE | by_agency]
-            if others:
-                raise ModelError(
-                    f"{model.path}: `Incremental: by agency_id`, but it reads {', '.join(others)}, which is neither "
-                    "a table with an agency nor an incremental model: its rows of one agency may depend on others'"
-                )
-        elif model.incremental == "year":
-            others = [t for t in model.depends_on if t not in YEAR_TABLES | READ_WHOLE_BY_YEAR | with_year]
-            if others:
-                raise ModelError(
-                    f"{model.path}: `Incremental: by year`, but it reads {', '.join(others)}, which is neither facts, "
-                    "reports, an agency or reference table nor an incremental model with a year column: its rows "
-                    "of one year may depend on other years'"
-                )
-            if "year" not in model.columns:
-                raise ModelError(f"{model.path}: `Incremental: by year`, but it lists no `year` column")
+        if not model.incremental:
+            continue
+        allowed, what, why = readable[model.incremental]
+        others = [table for table in model.depends_on if table not in allowed]
+        if others:
+            raise ModelError(
+                f"{model.path}: `Incremental: by {model.incremental}`, but it reads {', '.join(others)}, which is "
+                f"neither {what}: {why}"
+            )
+        if model.incremental == "year" and "year" not in model.columns:
+            raise ModelError(f"{model.path}: `Incremental: by year`, but it lists no `year` column")
     return models
 
 
