@@ -64,6 +64,8 @@ def _build(args: argparse.Namespace) -> int:
     if plan.unchanged and not args.force:
         drop_plan(store, run_id)
         store.discard(run_id)
+        for folder in store.remove_old_versions():
+            log.warning("removed %s, left by a build killed while it published", folder)
         print(f"nothing changed since the published build in {warehouse_dir}: it stays as it is", file=sys.stderr)
         return _print_summary(warehouse_dir, time.perf_counter() - started)
     import dagster as dg  # seconds to import: only when there is work to do

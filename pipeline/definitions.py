@@ -457,6 +457,8 @@ def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     if plan.unchanged and not store.has_staged_database(run_id):
         drop_plan(store, run_id)
         store.discard(run_id)
+        for folder in store.remove_old_versions():
+            context.log.warning(f"removed {folder}, left by a build killed while it published")
         context.log.info(UNCHANGED)
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(store.database)), "unchanged": True})
     with store.connect(run_id) as connection:

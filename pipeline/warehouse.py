@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import re
@@ -301,6 +302,28 @@ class Warehouse:
                 if folder.name not in keep:
                     shutil.rmtree(folder, ignore_errors=True)
         return [self.directory / name for name in self.PUBLISHED_FILES]
+
+    def remove_old_versions(self) -> list[Path]:
+        """Delete what a publish killed between its switch and its tidying left: every version folder but the
+        published one and the one before it (the build its database was copied from, else the newest other).
+        Returns the folders removed. A build with nothing to do calls it, so the next no-op tidies up."""
+        with self.lock():
+            current, versions = self.current_version(), self.directory / self.VERSIONS
+            if current is None or not versions.is_dir():
+                return []
+            others = [folder for folder in versions.iterdir() if folder.name != current.name]
+            if len(others) <= 1:
+                return []
+            try:
+                base = json.loads((current / BASE_STATE_FILE).read_text(encoding="utf-8")).get("run_id")
+            except (OSError, ValueError, AttributeError):
+                base = None
+            names = {folder.name for folder in others}
+            previous = base if base in names else max(others, key=lambda folder: folder.stat().st_mtime_ns).name
+            removed = [folder for folder in others if folder.name != previous]
+            for folder in removed:
+                shutil.rmtree(folder, ignore_errors=True)
+            return removed
 
     def _link(self, name: str, target: str) -> None:
         """Make `<directory>/<name>` a symbolic link to target, atomically: a new link renamed over the entry."""

@@ -973,3 +973,19 @@ def test_the_dagster_ui_runs_beside_a_cli_build_and_listens_on_localhost_only(tm
         f"UI up in {ui_seconds:.1f} s, listening on {listening}; CLI build beside it {build.seconds:.1f} s; "
         f"stopped by SIGTERM with exit code {ui.returncode}"
     )
+
+
+def test_a_build_with_nothing_to_do_removes_what_a_publish_killed_before_tidying_left(tmp_path):
+    """Three version folders: a publish was killed after its switch. The published one and the one its database
+    was copied from stay; the older one goes."""
+    store = Warehouse(tmp_path / "warehouse")
+    versions = store.directory / Warehouse.VERSIONS
+    for name in ("oldest", "previous", "published"):
+        (versions / name).mkdir(parents=True)
+        (versions / name / DATABASE_FILE).write_bytes(b"")
+    (versions / "published" / ".base-state.json").write_text(json.dumps({"run_id": "previous"}), encoding="utf-8")
+    os.utime(versions / "oldest", ns=(time.time_ns(), time.time_ns()))  # newest by time: the base state decides
+    os.symlink(f"{Warehouse.VERSIONS}/published", store.directory / Warehouse.CURRENT)
+    assert store.remove_old_versions() == [versions / "oldest"]
+    assert sorted(path.name for path in versions.iterdir()) == ["previous", "published"]
+    assert store.remove_old_versions() == []
