@@ -46,6 +46,16 @@ class Table:
 class Paragraph:
     text: str
     line: int
+    # Where later source lines begin in `text`, as (offset, line): a web page's <p> may run over several.
+    breaks: tuple[tuple[int, int], ...] = ()
+
+    def line_pieces(self) -> list[tuple[str, int]]:
+        """The text cut where its source lines begin, each piece with its line."""
+        if not self.breaks:
+            return [(self.text, self.line)]
+        starts = [(0, self.line), *self.breaks]
+        ends = [offset for offset, _ in self.breaks] + [len(self.text)]
+        return [(self.text[start:end], line) for (start, line), end in zip(starts, ends, strict=True)]
 
 
 Block = Paragraph | Table

@@ -170,3 +170,12 @@ def _label_key(text: str) -> str:
         previous = key
         key = _BRACKETED.sub("", key)
     return _NOT_WORD.sub("", key)
+
+
+# A page number a converter left on a line of its own (compact text): 「3」, 「— 4 —」, 「第2页共9页」, 「2/9」
+_PAGE_NUMBER = re.compile(r"[-—–―~]*第?\d{1,3}页?(?:/\d{1,3}|共\d{1,3}页)?[-—–―~]*")
+
+
+def is_page_number(line: str) -> bool:
+    """True for a line that is only a page number."""
+    return len(line) < 40 and _PAGE_NUMBER.fullmatch(compact(line)) is not None

@@ -61,21 +61,9 @@ COLLATERAL = {
     "legacy_prose_table_agreement": {"legacy_prose_table_agreement"},
 }
 
-# Parser bugs the reports of SEED run into (bench/README.md lists every one the generator found).
-LEGACY_PROSE_WRAPPED = (
-    "parser bug: legacy prose figures wrapped over two lines by a PDF converter are not read (legacy.py reads "
-    "each line alone; narrative.py joins them)"
-)
-STATISTICS_TABLE_CUT = (
-    "parser bug: a legacy statistics table cut by a page break is read piece by piece (metric rows after the "
-    "break follow no indicator)"
-)
-KNOWN_PARSER_BUGS: dict[tuple[str, int], str] = {
-    ("markdown", 1): LEGACY_PROSE_WRAPPED,
-    ("markdown", 2): f"{LEGACY_PROSE_WRAPPED}; {STATISTICS_TABLE_CUT}",
-    ("markdown", 3): LEGACY_PROSE_WRAPPED,
-    ("markdown", 4): LEGACY_PROSE_WRAPPED,
-}
+# Parser bugs the reports of SEED run into, (format, index) -> the bug (bench/README.md lists every one the
+# generator found); none today.
+KNOWN_PARSER_BUGS: dict[tuple[str, int], str] = {}
 
 
 def _report_ids() -> list:

@@ -14,6 +14,7 @@ from pipeline.extract.legacy import extract_legacy, splits_of
 from pipeline.parse import parse_file
 from pipeline.readers import UnsupportedFormat, read_document
 from pipeline.readers.text_dump import read_text_dump
+from pipeline.text import is_page_number
 from pipeline.vocabulary import load_vocabulary
 
 LEGACY_STEMS = [
@@ -213,6 +214,97 @@ def test_a_real_statistics_table():
         ("reconsideration", "upheld"): (1, "件", "number", "table"),
         ("fees", "amount"): (5000, "元", "number", "table"),
     }
+
+
+def statistics_row(line: int, *texts: str) -> Row:
+    return Row(tuple(Cell(text, line) for text in texts))
+
+
+def test_a_statistics_table_a_page_break_cut_is_read_as_one():
+    # A PDF converter's Markdown: the table goes on after a page number, without the rows' indicator
+    first_page = Table(
+        (
+            statistics_row(40, "统计指标", "单位", "统计数"),
+            statistics_row(42, "收到申请数", "件", "5"),
+            statistics_row(43, "行政复议数量", "件", "1"),
+            statistics_row(44, "1.维持具体行政行为数", "件", "1"),
+        )
+    )
+    second_page = Table(
+        (
+            statistics_row(48, "统计指标", "单位", "统计数"),
+            statistics_row(50, "2.被依法纠错数", "件", "0"),
+            statistics_row(51, "3.其他情形数", "件", "0"),
+            statistics_row(52, "行政诉讼数量", "件", "2"),
+        )
+    )
+    document = Document(blocks=(first_page, Paragraph("3", 45), Paragraph("— 4 —", 46), second_page), lines=())
+    extraction = extract_legacy(document, load_vocabulary())
+    got = {(f.category, f.metric): (f.value, f.line) for f in extraction.facts}
+    assert got == {
+        ("applications_received", "count"): (5, 42),
+        ("reconsideration", "count"): (1, 43),
+        ("reconsideration", "upheld"): (1, 44),
+        ("reconsideration", "corrected"): (0, 50),
+        ("reconsideration", "other"): (0, 51),
+        ("litigation", "count"): (2, 52),
+    }
+    assert extraction.errors == []
+
+
+def test_tables_with_prose_between_them_are_two_tables():
+    first = Table((statistics_row(1, "收到申请数", "件", "5"), statistics_row(2, "行政复议数量", "件", "1")))
+    second = Table((statistics_row(4, "2.被依法纠错数", "件", "0"),))
+    document = Document(blocks=(first, Paragraph("注：以上数据截至年底。", 3), second), lines=())
+    extraction = extract_legacy(document, load_vocabulary())
+    assert ("reconsideration", "corrected") not in {(f.category, f.metric) for f in extraction.facts}
+
+
+@pytest.mark.parametrize("text", ["3", "— 4 —", "-12-", "第2页", "第 2 页 共 9 页", "2/9", "－ 7 －"])
+def test_page_numbers(text):
+    assert is_page_number(text)
+
+
+@pytest.mark.parametrize("text", ["2016", "5件", "三、", "（一）", "第二十条"])
+def test_not_page_numbers(text):
+    assert not is_page_number(text)
+
+
+def test_a_sentence_a_converter_wrapped_over_lines_and_a_page_break_is_read_whole():
+    document = prose_document(
+        "三、依申请公开政府信息情况",
+        "2016 年我区共收到政府信息公开申请 98件，其中网",
+        "络申请 4件、信函申请 57件。对申请的答复总",
+        "— 2 —",
+        "数 98件，其中同意公开 50件，同意部分公开 13件",
+        "，不予公开 7件。",
+    )
+    facts = extract_legacy(document, load_vocabulary()).facts
+    got = {f.category: (f.value, f.line) for f in facts}
+    assert got == {
+        "applications_received": (98, 2),
+        "applications_received.online": (4, 3),
+        "applications_received.letter": (57, 3),
+        "applications_answered": (98, 5),
+        "granted": (50, 5),
+        "partial": (13, 5),
+        "denied": (7, 6),
+    }
+    raw = {f.category: f.raw for f in facts}
+    # the sentence as printed, without the heading before it or the page number inside it
+    assert raw["applications_received"] == "2016 年我区共收到政府信息公开申请 98件，其中网络申请 4件、信函申请 57件。"
+    assert raw["denied"] == "对申请的答复总数 98件，其中同意公开 50件，同意部分公开 13件，不予公开 7件。"
+
+
+def test_a_page_number_inside_a_sentence_is_left_out_and_no_figure_runs_over_a_line_ending_in_a_digit():
+    assert prose_values("全年收到政府信息公开申请", "3", "5件。") == {"applications_received": 5}
+    assert prose_values("本年度主动公开政府信息数为1", "2条。") == {}
+
+
+def test_a_space_between_two_numbers_keeps_them_apart():
+    # a web page's line break shows as a space: 「…收取费用12\n5元」 is two numbers, never 125
+    assert "fees" not in prose_values("本年度收取费用12 5元。")
+    assert prose_values("本年度收取费用 125元。") == {"fees": 125}
 
 
 # --- prose phrasings --------------------------------------------------------------------------------

@@ -255,6 +255,19 @@ def test_a_unit_inside_a_resolved_cell_reaches_the_extractor():
     assert (facts["procurement_amount"].value, facts["procurement_amount"].raw) == (0.12005, "1200.5元")
 
 
+def test_a_unit_note_after_a_header_label_does_not_end_the_table():
+    # the 2019 template's header: 采购总金额（万元，保留四位小数）
+    report = parse_text(
+        page(
+            PROSE + "第二十条第（九）项信息内容采购项目数量采购总金额（万元，保留四位小数）政府集中采购2 35.5"
+            "三、收到和处理政府信息公开申请情况"
+        )
+    )
+    facts = {f.metric: f for f in report.facts if f.category == "central_procurement"}
+    assert (facts["procurement_items"].value, facts["procurement_items"].line) == (2, 3)
+    assert (facts["procurement_amount"].value, facts["procurement_amount"].unit) == (35.5, "万元")
+
+
 def test_labels_with_spaces_and_full_width_digits_and_cells_on_later_lines():
     text = page(
         PROSE + "申请人情况自然人法人或其他组织总计商业企业科研机构社会公益 组织 法律服务 机构 其他"

@@ -176,10 +176,21 @@ def test_lines_are_where_the_text_stands_even_when_word_wraps_a_start_tag():
     assert title.line == 1
     assert [(cell.text, cell.line) for cell in table.rows[0].cells] == [("规章", 6), ("", 8), ("3", 10)]
     assert (last.text, last.line) == ("第二段", 15)  # a line break between CJK characters is no space
+    assert last.line_pieces() == [("第", 15), ("二段", 16)]
     crlf = read_html(html.replace("\n", "\r\n"), "utf-8")
     lone_cr = read_html(html.replace("\n", "\r"), "utf-8")
     for other in (crlf, lone_cr):
         assert [cell.line for cell in other.tables[0].rows[0].cells] == [6, 8, 10]
+
+
+def test_a_paragraph_over_several_lines_knows_where_each_begins():
+    html = (
+        "<p>本年度\n新收申请<span\n>3件</span>，  \n\n"  # 1, 2 (the tag ends on 3), blank 4
+        "  主动公开5条。</p>"  # 5
+    )
+    (paragraph,) = read_html(html, "utf-8").blocks
+    assert paragraph.text == "本年度新收申请3件，主动公开5条。"
+    assert paragraph.line_pieces() == [("本年度", 1), ("新收申请", 2), ("3件，", 3), ("主动公开5条。", 5)]
 
 
 def test_rowspan_copies_carry_the_line_of_their_own_row():

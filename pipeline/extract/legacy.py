@@ -6,7 +6,8 @@ section `legacy`, applicant_type None, metric `count` (`amount` for money rows, 
 line; its errors name the line of every value that could not be read and of every prose/table conflict.
 
 Statistics tables come in two shapes:
-- real tables (`document.tables`, from a Word dump or a web page) whose rows carry legacy labels;
+- real tables (`document.tables`, from a Word dump or a web page) whose rows carry legacy labels; pieces
+  of a table a page break cut (nothing but page numbers between them) are one table;
 - tables a crawler flattened into a prose line: a header (指标名称 计量单位 2012年度 历年累计, or 统计指标
   单位 统计数) followed by rows "label unit numbers", cells separated by spaces or not at all.
 Rows are matched through the vocabulary (section `legacy`), and only the this-year column is read, never
@@ -16,9 +17,10 @@ several splits remain, the rows that make up a total (the vocabulary's group col
 收到申请数, the answers of 申请答复数) must add up to it in both columns, with exactly one choice left.
 Otherwise the fact keeps value_status "text" and an error lists the possible splits.
 
-Prose is read with the sentence patterns below, several per indicator; a statement of "none" (未收到…申请,
-暂不收费) gives 0. The first statement of an indicator wins, and a figure followed by its share (占66%)
-is a part of a total, not the total.
+Prose is read with the sentence patterns below, several per indicator, in the paragraphs between two
+tables joined (converters wrap sentences over lines; page numbers are left out); a statement of "none"
+(未收到…申请, 暂不收费) gives 0. The first statement of an indicator wins, and a figure followed by its
+share (占66%) is a part of a total, not the total.
 
 Table facts come before prose facts: a consumer that keeps the last fact per key (the corpus scorer)
 then takes the prose figure, which the hand-read gold follows where the two disagree.
@@ -36,7 +38,7 @@ from pipeline.document import Cell, Document, Paragraph, Table
 from pipeline.extract.common import Extraction
 from pipeline.extract.values import MAX_DIGITS, parse_value, to_number
 from pipeline.facts import Fact
-from pipeline.text import compact, nfkc
+from pipeline.text import compact, is_page_number, nfkc
 from pipeline.vocabulary import Term, Vocabulary
 
 SECTION = "legacy"
@@ -126,6 +128,7 @@ PROSE_PHRASINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _PROSE_PATTERNS = tuple((category, tuple(re.compile(p) for p in patterns)) for category, patterns in PROSE_PHRASINGS)
 _SENTENCE_END = re.compile(r"[。；;！!？?]")
+_DIGIT_GAP = re.compile(r"(?<=\d) (?=\d)")  # in the text with spaces
 _SHARE_AFTER = re.compile(r"[，,]?占")  # 「…1687条，占66%」: a part of the total stated before it
 
 # ---------------------------------------------------------------------------------------------------
@@ -163,22 +166,59 @@ class _StatRow:
 
 @dataclass
 class _Text:
-    """Normalised text of a paragraph, with the index in the original text of every character."""
+    """Normalised text of one paragraph or of several joined, with the index in the printed text of every
+    character and where each paragraph starts in it and on which line."""
 
     text: str
     origin: list[int]
-    source: str  # the paragraph's text as printed
-    first_line: int
+    source: str  # the paragraphs' texts as printed, joined
+    starts: list[int]  # where each paragraph starts in `source`
+    lines: list[int]  # each paragraph's first line
 
     def line_at(self, index: int) -> int:
         at = self.origin[index] if index < len(self.origin) else len(self.source)
-        return self.first_line + self.source.count("\n", 0, at)
+        paragraph = bisect.bisect_right(self.starts, at) - 1
+        return self.lines[paragraph] + self.source.count("\n", self.starts[paragraph], at)
 
     def printed(self, start: int, end: int) -> str:
         """The original text between two normalised positions."""
         if start >= end:
             return ""
         return self.source[self.origin[start] : self.origin[end - 1] + 1].strip()
+
+
+# A line no sentence runs on from (compact text): a heading (「三、依申请公开情况」, 「(一)主动公开情况」,
+# 「2.答复情况」) or the report's title (「某局2017年政府信息公开工作年度报告」)
+_HEADING = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十\d]{1,3}\)|\d{1,2}[.、](?!\d))[^。；;，,]{1,30}"
+    r"|[^。；;，,]{0,60}年度报告"
+)
+
+
+def _joined(pieces: list[tuple[_Text, list[tuple[int, int]]]]) -> tuple[_Text, list[tuple[int, int]]]:
+    """Paragraphs of prose as one text (converters wrap a sentence over lines: 「其中当\n面申请 4件」), with
+    their table spans and a sentence break after a heading (so a sentence's raw does not begin with it) and
+    where a paragraph ending in a digit meets one starting with one, so no number runs across them
+    (「…总金额为0」, 「1.…」)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    text, origin, source, starts, lines = [], [], [], [], []
+    spans: list[tuple[int, int]] = []
+    length = source_length = 0
+    for piece, piece_spans in pieces:
+        if text:
+            digit_meets_digit = piece.text[:1].isdigit() and text[-1][-1:].isdigit()
+            if digit_meets_digit or _HEADING.fullmatch(text[-1]):
+                spans.append((length, length))
+        text.append(piece.text)
+        origin.extend(at + source_length for at in piece.origin)
+        source.append(piece.source)
+        starts.extend(at + source_length for at in piece.starts)
+        lines.extend(piece.lines)
+        spans.extend((start + length, end + length) for start, end in piece_spans)
+        length += len(piece.text)
+        source_length += len(piece.source)
+    return _Text("".join(text), origin, "".join(source), starts, lines), spans
 
 
 # char -> what _normalise makes of it: "" for a space (or an invisible one), else its NFKC form (remembered:
@@ -192,9 +232,10 @@ def _folded(char: str) -> str:
     return folded
 
 
-def _normalise(source: str, first_line: int) -> tuple[_Text, _Text]:
+def _normalise(paragraph: Paragraph) -> tuple[_Text, _Text]:
     """The paragraph normalised twice in one pass: with every run of spaces as one space (for flattened
     tables), and without spaces (for prose)."""
+    source = paragraph.text
     chars: list[str] = []  # with spaces
     origin: list[int] = []
     compact_chars: list[str] = []  # without
@@ -218,26 +259,36 @@ def _normalise(source: str, first_line: int) -> tuple[_Text, _Text]:
                 origin.append(index)
                 compact_chars.append(piece)
                 compact_origin.append(index)
+    starts = [0, *(offset for offset, _ in paragraph.breaks)]
+    lines = [paragraph.line, *(line for _, line in paragraph.breaks)]
     return (
-        _Text("".join(chars), origin, source, first_line),
-        _Text("".join(compact_chars), compact_origin, source, first_line),
+        _Text("".join(chars), origin, source, starts, lines),
+        _Text("".join(compact_chars), compact_origin, source, starts, lines),
     )
 
 
-def _paragraph_texts(document: Document) -> list[tuple[str, int]]:
-    """Paragraph texts with their first line; paragraphs a reader cut out of one source line are rejoined
-    (a line break in a Word paragraph), but not across a table between them: no sentence runs over a table."""
-    merged: list[tuple[str, int]] = []
+def _prose_runs(document: Document) -> list[list[Paragraph]]:
+    """The paragraphs between two tables (no sentence runs over a table).
+
+    Paragraphs a reader cut out of one source line are rejoined (a line break in a Word paragraph), and page
+    numbers a converter left between the lines of a page and the next (「— 2 —」) are left out."""
+    runs: list[list[Paragraph]] = [[]]
     previous = None  # the block before this one
     for block in document.blocks:
         if isinstance(block, Table):
+            if runs[-1]:
+                runs.append([])
+        elif is_page_number(block.text):
             pass
-        elif isinstance(previous, Paragraph) and previous.line == block.line:
-            merged[-1] = (merged[-1][0] + " " + block.text, block.line)
+        elif isinstance(previous, Paragraph) and previous.line == block.line and runs[-1]:
+            before = runs[-1][-1]
+            at = len(before.text) + 1
+            breaks = (*before.breaks, *((offset + at, line) for offset, line in block.breaks))
+            runs[-1][-1] = Paragraph(before.text + " " + block.text, before.line, breaks)
         else:
-            merged.append((block.text, block.line))
+            runs[-1].append(block)
         previous = block
-    return merged
+    return [run for run in runs if run]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -358,11 +409,29 @@ def _match(label: str, vocabulary: Vocabulary) -> Term | None:
     return vocabulary.match(re.sub(r"^其中\s*[:：]?", "", label), SECTION, _ROW_KINDS)
 
 
-def real_table_rows(table: Table, vocabulary: Vocabulary) -> list[_StatRow]:
-    """Rows of a real statistics table (label | unit | this year [| cumulative]); [] for other tables."""
+def statistics_tables(document: Document) -> list[list[Table]]:
+    """The document's real tables, those a page break cut (only page numbers between them) as one list of
+    pieces: a piece may begin with the metric rows of an indicator on the page before."""
+    cut_tables: list[list[Table]] = []
+    joinable = False  # whether a table here would continue the last one
+    for block in document.blocks:
+        if isinstance(block, Table):
+            if joinable:
+                cut_tables[-1].append(block)
+            else:
+                cut_tables.append([block])
+            joinable = True
+        elif not is_page_number(block.text):
+            joinable = False
+    return cut_tables
+
+
+def real_table_rows(pieces: list[Table], vocabulary: Vocabulary) -> list[_StatRow]:
+    """Rows of a real statistics table (label | unit | this year [| cumulative]), perhaps cut into pieces;
+    [] for other tables."""
     rows: list[_StatRow] = []
-    this_year = 0
-    for row in table.rows:
+    this_year = 0  # which value column is this year's: from a header row, kept across the pieces
+    for row in (row for table in pieces for row in table.rows):
         cells = [cell for cell in row.cells if not cell.spanned]
         texts = [compact(cell.text) for cell in cells]
         if any(("累计" in t) for t in texts):  # header row: which value column is this year's
@@ -586,16 +655,18 @@ def extract_legacy(document: Document, vocabulary: Vocabulary) -> Extraction:
     result = Extraction()
     rows_per_table: list[list[_StatRow]] = []
     texts: list[tuple[_Text, list[tuple[int, int]]]] = []
-    for block in document.blocks:
-        if isinstance(block, Table):
-            rows = real_table_rows(block, vocabulary)
-            if rows:
-                rows_per_table.append(rows)
-    for source, line in _paragraph_texts(document):
-        spaced, compact_text = _normalise(source, line)
-        tables, spans = flattened_tables(spaced, vocabulary)
-        rows_per_table.extend(tables)
-        texts.append(_without_spans(spaced, spans, compact_text))
+    for pieces in statistics_tables(document):
+        rows = real_table_rows(pieces, vocabulary)
+        if rows:
+            rows_per_table.append(rows)
+    for run in _prose_runs(document):
+        pieces = []
+        for paragraph in run:
+            spaced, compact_text = _normalise(paragraph)
+            tables, spans = flattened_tables(spaced, vocabulary)
+            rows_per_table.extend(tables)
+            pieces.append(_prose_text(spaced, spans, compact_text))
+        texts.append(_joined(pieces))
     for rows in rows_per_table:
         resolve_by_group_sums(rows)
         result.facts.extend(table_facts(rows, result.errors))
@@ -604,13 +675,16 @@ def extract_legacy(document: Document, vocabulary: Vocabulary) -> Extraction:
     return result
 
 
-def _without_spans(spaced: _Text, spans: list[tuple[int, int]], compact_text: _Text) -> tuple[_Text, list]:
-    """The compact (space-free) text for prose search, and the table spans mapped onto it."""
-    if not spans:
-        return compact_text, []
+def _prose_text(spaced: _Text, spans: list[tuple[int, int]], compact_text: _Text) -> tuple[_Text, list]:
+    """The compact (space-free) text for prose search, and where sentences break in it: the table spans
+    mapped onto it, and a break where a space stood between two digits (「…收费9999 1.5万元」: two numbers)."""
     mapped = []
     for start, end in spans:  # the same characters of the source, found by their index in it
         first = bisect.bisect_left(compact_text.origin, spaced.origin[start])
         last = bisect.bisect_right(compact_text.origin, spaced.origin[end - 1])
         mapped.append((first, last))
-    return compact_text, mapped
+    for gap in _DIGIT_GAP.finditer(spaced.text):
+        at = bisect.bisect_left(compact_text.origin, spaced.origin[gap.end()])
+        if not any(first <= at < last for first, last in mapped):
+            mapped.append((at, at))
+    return compact_text, sorted(mapped)

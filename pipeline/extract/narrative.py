@@ -11,11 +11,11 @@ from __future__ import annotations
 import bisect
 import re
 
-from pipeline.document import Document, Table
+from pipeline.document import Document, Paragraph, Table
 from pipeline.extract.common import Extraction
 from pipeline.extract.values import to_number
 from pipeline.facts import Fact
-from pipeline.text import compact
+from pipeline.text import compact, is_page_number
 
 _N = r"(\d+(?:\.\d+)?)"
 # (category, metric, unit, patterns); a pattern's group 1 is the number, or the pattern means 0.
@@ -85,9 +85,10 @@ def _number(text: str) -> int | float | None:
 
 
 def _prose(document: Document) -> tuple[str, list[int], list[int], set[int]]:
-    """All prose joined (converters wrap lines mid-sentence), with where each paragraph starts and its line,
-    and where a sentence ends without a 。: where a table stood between two paragraphs, and where a paragraph
-    ending in a digit meets one starting with one (「…总金额为0」, 「1.…」), so no number runs across them."""
+    """All prose joined (converters wrap lines mid-sentence; page numbers left out), with where each source
+    line of it starts and its line, and where a sentence ends without a 。: where a table stood between two
+    paragraphs, and where a paragraph ending in a digit meets one starting with one (「…总金额为0」, 「1.…」),
+    so no number runs across them."""
     texts: list[str] = []
     offsets: list[int] = []
     lines: list[int] = []
@@ -97,14 +98,31 @@ def _prose(document: Document) -> tuple[str, list[int], list[int], set[int]]:
         if isinstance(block, Table):
             breaks.add(length)
             continue
+        if is_page_number(block.text):  # a converter's 「— 2 —」 between the lines of a sentence
+            continue
         text = compact(block.text)
         if text[:1].isdigit() and last.isdigit():
             breaks.add(length)
-        offsets.append(length)
-        lines.append(block.line)
+        for start, line in _line_starts(block, text, length):
+            if start > length and text[start - length - 1 : start - length + 1].isdigit():
+                breaks.add(start)  # a web page's line break between two numbers shows as a space
+            offsets.append(start)
+            lines.append(line)
         texts.append(text)
         length, last = length + len(text), text[-1:] or last
     return "".join(texts), offsets, lines, breaks
+
+
+def _line_starts(paragraph: Paragraph, text: str, at: int) -> list[tuple[int, int]]:
+    """Where each source line of a paragraph starts in the joined prose, its compact `text` starting at `at`."""
+    if not paragraph.breaks:
+        return [(at, paragraph.line)]
+    starts, start = [], at
+    for piece, line in paragraph.line_pieces():
+        starts.append((start, line))
+        start += len(compact(piece))
+    # compacting piece by piece gives the same characters, unless NFKC joined two across a line break
+    return starts if start == at + len(text) else [(at, paragraph.line)]
 
 
 def extract_narrative(document: Document) -> Extraction:
@@ -127,14 +145,12 @@ def extract_narrative(document: Document) -> Extraction:
                 if not match:
                     continue
                 at = begin + match.start(1 if pattern.groups else 0)
-                paragraph = bisect.bisect_right(offsets, at) - 1
+                line = lines[bisect.bisect_right(offsets, at) - 1]
                 value = _number(match.group(1)) if pattern.groups else 0
                 if value is None:
                     continue  # digits too long to be a figure
                 result.facts.append(
-                    Fact(
-                        "narrative", category, None, metric, value, unit, "number", sentence, lines[paragraph], "prose"
-                    )
+                    Fact("narrative", category, None, metric, value, unit, "number", sentence, line, "prose")
                 )
                 found.add(category)
                 break

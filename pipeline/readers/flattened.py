@@ -409,9 +409,13 @@ class Span:
     end: int
 
 
+# A note on the unit printed after a header label: 采购总金额（万元，保留四位小数）, （单位：元）
+_UNIT_NOTE = re.compile(r"\s*\((?:单位[:：]?)?(?:万元|元)[^()\d]{0,12}\)")
+
+
 def find_labels(text: str, pattern: re.Pattern[str]) -> list[Span]:
-    """Label spans in reading order, each widened to the enumerator printed before it (一、 （二）) and to
-    brackets around it (a note printed as 「（本列数据的勾稽关系为…）」)."""
+    """Label spans in reading order, each widened to the enumerator printed before it (一、 （二）), to
+    brackets around it (a note printed as 「（本列数据的勾稽关系为…）」) and to a unit note after it."""
     spans: list[Span] = []
     for match in pattern.finditer(text):
         start, end = match.span()
@@ -421,6 +425,8 @@ def find_labels(text: str, pattern: re.Pattern[str]) -> list[Span]:
             start = before.start()
         if start > floor and text[start - 1] == "(" and text[end : end + 1] == ")":
             start, end = start - 1, end + 1
+        elif unit_note := _UNIT_NOTE.match(text, end):
+            end = unit_note.end()
         spans.append(Span(start, end))
     return spans
 

@@ -76,8 +76,9 @@ _LEADING_DIGITS = re.compile(r"\s*(\d+)")
 # A piece of text of a line being read, and the line where the piece starts: (text, line). Plain tuples,
 # not NamedTuples: pages have thousands of them.
 _Text = tuple[str, int]
-# One line of text as shown, and the source line where it begins: (text, line).
-_Line = tuple[str, int]
+# One line of text as shown, the source line where it begins, and its pieces when it may run over several
+# source lines (for _source_line_breaks, called only for paragraphs: cells keep the line they begin on).
+_Line = tuple[str, int, tuple[_Text, ...]]
 
 
 @dataclass(frozen=True)
@@ -224,9 +225,41 @@ def _walk(element: etree._Element, line: int, in_cell: bool, pieces: list[_Text]
 def _flush(pieces: list[_Text], out: list[_Line | _DataTable]) -> None:
     """Ends the current line: its text goes to `out`. (Its first piece shows text: see `_walk`.)"""
     text, line = pieces[0]
-    shown = _normalise(text if len(pieces) == 1 else "".join([text for text, _ in pieces]))
-    out.append((shown, _first_text_line(text, line)))
+    if len(pieces) == 1:
+        shown = _normalise(text)
+        out.append((shown, _first_text_line(text, line), (pieces[0],) if "\n" in text else ()))
+    else:
+        shown = _normalise("".join([text for text, _ in pieces]))
+        out.append((shown, _first_text_line(text, line), tuple(pieces)))
     pieces.clear()
+
+
+def _source_line_breaks(pieces: tuple[_Text, ...], shown: str) -> tuple[tuple[int, int], ...]:
+    """Where in the shown text later source lines begin, as (offset, line). `shown` keeps every character
+    of the pieces but markup whitespace, in order: the n-th such character is the n-th in both."""
+    later_lines: list[tuple[int, int]] = []  # (characters before it, line) of each later line's first one
+    kept, current = 0, 0
+    for text, line in pieces:
+        for number, segment in enumerate(text.split("\n"), start=line):
+            count = len(segment) - sum(segment.count(space) for space in " \t\r\f")
+            if not count:
+                continue
+            if current and number > current:
+                later_lines.append((kept, number))
+            current = number
+            kept += count
+    if not later_lines:
+        return ()
+    breaks: list[tuple[int, int]] = []
+    kept = 0
+    for offset, char in enumerate(shown):
+        if char != " ":
+            if kept == later_lines[len(breaks)][0]:
+                breaks.append((offset, later_lines[len(breaks)][1]))
+                if len(breaks) == len(later_lines):
+                    break
+            kept += 1
+    return tuple(breaks)
 
 
 def _lines(element: etree._Element, line: int, in_cell: bool) -> tuple[list[_Line | _DataTable], int]:
@@ -255,8 +288,12 @@ def _blocks(root: etree._Element) -> Iterator[Block]:
         if isinstance(item, _DataTable):
             yield from _table_blocks(item)
         else:
-            text, line = item
-            yield Paragraph(text, line)
+            yield _paragraph(item)
+
+
+def _paragraph(shown_line: _Line) -> Paragraph:
+    text, line, pieces = shown_line
+    return Paragraph(text, line, _source_line_breaks(pieces, text) if pieces else ())
 
 
 # --- tables ----------------------------------------------------------------------------------------
@@ -379,7 +416,7 @@ def _printed_cell(cell: etree._Element, line: int) -> tuple[PrintedCell, int]:
     lines, end_line = _lines(cell, line, in_cell=True)  # only _Lines: in a cell, tables are text
     if not lines:
         return ("", line, rowspan, colspan), end_line
-    text = lines[0][0] if len(lines) == 1 else "\n".join([text for text, _ in lines])
+    text = lines[0][0] if len(lines) == 1 else "\n".join([shown for shown, _, _ in lines])
     return (text, lines[0][1], rowspan, colspan), end_line
 
 
@@ -422,8 +459,8 @@ def expand_grid(rows: list[tuple[int, list[PrintedCell]]]) -> list[Row]:
 
 def _table_blocks(table: _DataTable) -> Iterator[Block]:
     """The caption as a Paragraph (it names the table), then the Table."""
-    for text, line in table.captions:
-        yield Paragraph(text, line)
+    for caption in table.captions:
+        yield _paragraph(caption)
     rows = expand_grid(table.rows)
     if rows:
         yield Table(tuple(rows))

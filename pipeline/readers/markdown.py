@@ -3,7 +3,7 @@
 Runs of pipe-table lines (`| a | b |`) become tables (rule lines `|---|` dropped); other lines are prose.
 Converters tear tables apart: a label may sit on a text line of its own, away from its values, and
 a short line may hold a row as plain text (`行政许可 97`), which becomes a one-row table. Page numbers
-(`— 4 —`, `- 4 -`) are dropped. Which report table a piece belongs to is decided later, from labels and
+(`— 4 —`, `- 4 -`, `第2页`) are dropped. Which report table a piece belongs to is decided later, from labels and
 the section headings between the pieces (extract/sections.py).
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 
 from pipeline.document import Block, Cell, Document, Paragraph, Row, Table
-from pipeline.text import compact
+from pipeline.text import compact, is_page_number
 
 _PIPE_ROW = re.compile(r"^\s*\|(?P<cells>.*)\|\s*$")
 _RULE_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
-_PAGE_NUMBER = re.compile(r"^[\s\-—–－]*\d{1,3}[\s\-—–－]*$")
 _LABEL_AND_NUMBERS = re.compile(r"^(?P<label>\D\S*?)\s+(?P<numbers>[+-]?[\d.,]+(?:\s+[+-]?[\d.,]+)*)\s*$")
 _TABLE_HEADER_WORD = "信息内容"  # table 2's header cell: a line starting with it is a header row
 _MAX_ROW_LINE_CHARS = 40
@@ -61,7 +60,7 @@ def read_markdown(lines: list[str], encoding: str | None = None) -> Document:
                 rows.append(Row(cells))
             continue
         end_table()
-        if not line.strip() or _PAGE_NUMBER.match(line):
+        if not line.strip() or is_page_number(line):
             continue
         text_row = _text_row(line, number)
         if text_row is not None:
