@@ -18,10 +18,15 @@ bench/generate.py (same seed, same bytes):
   again with nothing changed (refresh_noop), then again after rewriting 1% of the files with other numbers
   (the generator's reports of the same agencies drawn with another seed; refresh_1pct).
 - models: a copy of the built warehouse, every sql/*.sql model's statement run and timed in dependency order.
+- profile (not run unless named in `--stages`; after build): pyinstrument profiles, as text, of where the time
+  goes: the single-core parse of `--profile-sample` reports of each format (in this process), and the build
+  command's main process in a 1% refresh (another 1% rewritten) and in a cold build into a new warehouse. The
+  build's parse workers are separate processes, not in its profile: the parse profiles show them. Profiling
+  slows what it samples a little; the timed figures come from the other stages.
 
-Prints a table, writes it and the figures to bench/results/ (file named for N, the machine's core count and
-`--label`, default "dev": rename or label a run "final" only on a quiet machine), and prints, as its last
-line, one JSON object with every figure (keys name what they measure, units in the names).
+Prints a table, writes it and the figures (and the profiles) to bench/results/ (file named for N, the
+machine's core count and `--label`, default "dev": rename or label a run "final" only on a quiet machine), and
+prints, as its last line, one JSON object with every figure (keys name what they measure, units in the names).
 
 The corpus goes to a temporary folder under /tmp, removed at the end. With `--work DIR` it goes to DIR and is
 kept, with each finished stage's figures in DIR/stages.json: run the same command again to resume after a
@@ -55,10 +60,14 @@ sys.path.insert(0, str(REPOSITORY))
 from bench.generate import ALL_FORMATS, Options, _plan, agency_reports, generate_corpus  # noqa: E402
 
 RESULTS_DIR = REPOSITORY / "bench" / "results"
-STAGES = ("parse", "build", "models")
+STAGES = ("parse", "build", "models")  # the default
+ALL_STAGES = (*STAGES, "profile")
 DEFAULT_PARSE_SAMPLE = 2000
 REFRESH_SHARE = 0.01
 REFRESH_SEED_OFFSET = 1_000_003  # the rewritten reports draw their numbers from seed + this
+PROFILE_SEED_OFFSET = 2_000_003  # the profiled refresh: seed + this + how many were profiled before
+DEFAULT_PROFILE_SAMPLE = 500
+PROFILE_INTERVAL_S = 0.001
 INSTALL_HINT = (
     "pandas is not installed, so the pandas.read_html reference is skipped; install the bench dependency group "
     "with `.venv/bin/uv sync --frozen --group bench` (or run `./dev bench`, which does it)"
@@ -274,9 +283,11 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
     return total, largest
 
 
-def run_build(raw: Path, warehouse: Path, log_file: Path) -> dict:
-    """Run the build command; wall seconds, peak RSS of the process tree, exit status, its summary line."""
-    command = [sys.executable, "-m", "pipeline", "build", "--raw", str(raw), "--warehouse", str(warehouse)]
+def run_build(raw: Path, warehouse: Path, log_file: Path, python_arguments: Sequence[str] = ()) -> dict:
+    """Run the build command (or python with other arguments, e.g. the build under a profiler); wall seconds,
+    peak RSS of the process tree, exit status, its summary line."""
+    default = ("-m", "pipeline", "build", "--raw", str(raw), "--warehouse", str(warehouse))
+    command = [sys.executable, *(python_arguments or default)]
     peak = [0, 0]
     with log_file.open("ab") as output:
         output.write(f"\n$ {' '.join(command)}\n".encode())
@@ -308,9 +319,12 @@ def run_build(raw: Path, warehouse: Path, log_file: Path) -> dict:
     }
 
 
-def rewrite_share(raw: Path, n: int, seed: int, formats: tuple[str, ...], share: float) -> int:
+def rewrite_share(
+    raw: Path, n: int, seed: int, formats: tuple[str, ...], share: float, content_seed: int | None = None
+) -> int:
     """Rewrite about `share` of the reports: whole agencies, every `step`-th one, regenerated with another seed
-    (same agency and years, other numbers and layout). Returns how many files were written."""
+    (same agency and years, other numbers and layout; by default seed + REFRESH_SEED_OFFSET). Returns how many
+    files were written."""
     plans = _plan(n, seed, formats)
     wanted = max(1, round(n * share))
     agencies = math.ceil(wanted / (n / len(plans)))  # agencies report n / len(plans) years on average
@@ -319,7 +333,8 @@ def rewrite_share(raw: Path, n: int, seed: int, formats: tuple[str, ...], share:
     for plan in plans[::step]:
         if written >= wanted:
             break
-        for name, data, _ in agency_reports(plan, seed + REFRESH_SEED_OFFSET, formats, Options()):
+        other_seed = seed + REFRESH_SEED_OFFSET if content_seed is None else content_seed
+        for name, data, _ in agency_reports(plan, other_seed, formats, Options()):
             target = raw / name
             stem = target.name.split("_", 1)[0]
             for old in target.parent.glob(f"{stem}_*"):  # the format (extension) may have changed
@@ -331,11 +346,11 @@ def rewrite_share(raw: Path, n: int, seed: int, formats: tuple[str, ...], share:
     return written
 
 
-def _rewrite_generated(raw: Path, n: int, seed: int, formats: tuple[str, ...]) -> int:
+def _rewrite_generated(raw: Path, n: int, seed: int, formats: tuple[str, ...], content_seed: int | None = None) -> int:
     """rewrite_share on the generated corpus, which then is no longer what its stamp says: a rerun of the stage
     generates it again (else its refresh would rewrite files with the bytes they already hold)."""
     raw.with_name(f"{raw.name}.generated.json").unlink(missing_ok=True)
-    return rewrite_share(raw, n, seed, formats, REFRESH_SHARE)
+    return rewrite_share(raw, n, seed, formats, REFRESH_SHARE, content_seed)
 
 
 def stage_build(work: Path, n: int, seed: int, formats: tuple[str, ...], cores: int) -> dict:
@@ -395,6 +410,67 @@ def stage_models(work: Path) -> dict:
     finally:
         copy.unlink(missing_ok=True)
     figures["models_total_s"] = round(total, 3)
+    return figures
+
+
+# --- profiles --------------------------------------------------------------------------------------
+
+
+def _profile_text(profiler: object) -> str:
+    return profiler.output_text(unicode=True, color=False)
+
+
+def stage_profile(
+    work: Path, n: int, seed: int, formats: tuple[str, ...], parse_sample: int, sample: int, cores: int
+) -> dict:
+    """pyinstrument profiles (text files in DIR/profiles/) of the parse of each format and of the build
+    command's main process in a 1% refresh and in a cold build; their wall seconds (profiled)."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit("pyinstrument is not installed: run `./dev bench` (or `.venv/bin/uv sync`)") from None
+    from pipeline.parse import parse_file
+
+    raw, warehouse, log_file = work / "raw", work / "warehouse", work / "build.log"
+    if not (warehouse / "warehouse.duckdb").exists():
+        raise SystemExit(f"no warehouse in {warehouse}: the build stage must run first")
+    folder = work / "profiles"
+    folder.mkdir(exist_ok=True)
+    figures: dict = {"profile_parse_sample_reports_per_format": sample}
+    for fmt in formats:
+        corpus = work / "parse" / fmt
+        ensure_corpus(corpus, parse_sample, seed, (fmt,), cores)  # the parse stage's files
+        paths = _files(corpus)[:sample]
+        for path in paths[:5]:  # imports, compiled patterns, memo tables: not what a long run pays
+            parse_file(path)
+        log(f"profile: parse {fmt}, {len(paths)} reports")
+        profiler = Profiler(interval=PROFILE_INTERVAL_S)
+        profiler.start()
+        for path in paths:
+            parse_file(path)
+        profiler.stop()
+        (folder / f"parse-{fmt}.txt").write_text(_profile_text(profiler), encoding="utf-8")
+        figures[f"profile_parse_{fmt}_ms_per_report"] = round(profiler.last_session.duration / len(paths) * 1000, 3)
+
+    earlier = len(list(folder.glob("refresh-1pct*.txt")))  # each profiled refresh rewrites other content
+    content_seed = seed + PROFILE_SEED_OFFSET + earlier
+    figures["profile_refresh_1pct_files_rewritten"] = _rewrite_generated(raw, n, seed, formats, content_seed)
+    cold = work / "profile-warehouse"
+    shutil.rmtree(cold, ignore_errors=True)
+    for key, target in (("refresh_1pct", warehouse), ("build", cold)):
+        out = folder / f"{key.replace('_', '-')}.txt"
+        command = [
+            *("-m", "pyinstrument", "--renderer", "text", "--unicode", "--no-color", "--outfile", str(out)),
+            *("--interval", str(PROFILE_INTERVAL_S), "-m", "pipeline", "build", "--raw", str(raw)),
+            *("--warehouse", str(target)),
+        ]
+        log(f"profile: {key}: pipeline build under pyinstrument (log: {log_file})")
+        result = run_build(raw, target, log_file, command)
+        log(f"profile: {key}: {result['s']} s, ok={result['ok']} -> {out}")
+        figures[f"profile_{key}_s"] = result["s"]
+        figures[f"profile_{key}_ok"] = result["ok"]
+    shutil.rmtree(cold, ignore_errors=True)
+    figures["profile_files"] = sorted(path.name for path in folder.glob("*.txt"))
     return figures
 
 
@@ -460,6 +536,21 @@ def table(figures: dict, formats: tuple[str, ...]) -> str:
                     f"| {label} | {figures[f'{key}_s']} | {figures[f'{key}_peak_rss_mb']} "
                     f"| {figures[f'{key}_max_process_rss_mb']} | {figures[f'{key}_ok']} | {figures[f'{key}_summary']} |"
                 )
+    if "profile_files" in figures:
+        parsed = ", ".join(
+            f"{fmt} {figures[f'profile_parse_{fmt}_ms_per_report']} ms/report"
+            for fmt in formats
+            if f"profile_parse_{fmt}_ms_per_report" in figures
+        )
+        out += [
+            "",
+            "## Profiles (pyinstrument, text; files `…-profile-<name>` beside this one)",
+            "",
+            f"- parse, {figures['profile_parse_sample_reports_per_format']} reports per format, profiled: {parsed}",
+            f"- 1% refresh ({figures['profile_refresh_1pct_files_rewritten']} files), profiled: "
+            f"{figures['profile_refresh_1pct_s']} s; cold build, profiled: {figures['profile_build_s']} s",
+            f"- files: {', '.join(figures['profile_files'])}",
+        ]
     models = [k for k in figures if k.startswith("model_") and k.endswith("_s")]
     if models:
         out += [
@@ -482,18 +573,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--reports", type=int, default=1000, help="N: reports of the build (default 1000; 10000, 100000)"
     )
     parser.add_argument("--formats", default=",".join(ALL_FORMATS), help="comma-separated: " + ",".join(ALL_FORMATS))
-    parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated: " + ",".join(STAGES))
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help=f"comma-separated: {','.join(ALL_STAGES)} (default: {','.join(STAGES)})",
+    )
     parser.add_argument(
         "--parse-sample",
         type=int,
         default=None,
         help=f"reports per format for parse (default: N, at most {DEFAULT_PARSE_SAMPLE})",
     )
+    parser.add_argument(
+        "--profile-sample",
+        type=int,
+        default=DEFAULT_PROFILE_SAMPLE,
+        help=f"reports per format the profile stage parses (default {DEFAULT_PROFILE_SAMPLE})",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--work", type=Path, default=None, help="keep the corpora here; rerun to resume (default: a temporary folder)"
     )
-    parser.add_argument("--redo", action="append", default=[], choices=STAGES, help="run a finished stage again")
+    parser.add_argument("--redo", action="append", default=[], choices=ALL_STAGES, help="run a finished stage again")
     parser.add_argument(
         "--label", default="dev", help='results file label (default "dev"; "final" only on a quiet machine)'
     )
@@ -501,7 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
-    if unknown := [f for f in formats if f not in ALL_FORMATS] + [s for s in stages if s not in STAGES]:
+    if unknown := [f for f in formats if f not in ALL_FORMATS] + [s for s in stages if s not in ALL_STAGES]:
         parser.error(f"unknown formats or stages: {unknown}")
     cores = os.cpu_count() or 1
     sample = args.parse_sample or min(args.reports, DEFAULT_PARSE_SAMPLE)
@@ -530,6 +631,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "parse": lambda: stage_parse(work, formats, sample, args.seed, cores),
         "build": lambda: stage_build(work, args.reports, args.seed, formats, cores),
         "models": lambda: stage_models(work),
+        "profile": lambda: stage_profile(
+            work, args.reports, args.seed, formats, sample, min(args.profile_sample, sample), cores
+        ),
     }
     failed = False
     for stage in stages:
@@ -555,6 +659,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stem = f"{args.reports}-reports-{cores}-cores-{args.label}-{datetime.now():%Y%m%d-%H%M%S}"
         (RESULTS_DIR / f"{stem}.md").write_text(report, encoding="utf-8")
         (RESULTS_DIR / f"{stem}.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
+        for name in figures.get("profile_files", ()):
+            shutil.copyfile(work / "profiles" / name, RESULTS_DIR / f"{stem}-profile-{name}")
         log(f"wrote {RESULTS_DIR / stem}.md and .json")
     if failed or not temporary:
         log(f"corpora kept in {work}: run the same command with --work {work} to resume")

@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from pipeline.extract.metadata import agency_key
+from pipeline.facts import arrow_table
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 ALIASES_CSV = REFERENCE_DIR / "agency_aliases.csv"
@@ -301,9 +302,7 @@ def _check_cycles(rules: list[AliasRule], path: Path) -> None:
 
 
 def aliases_table(rules: list[AliasRule]) -> pa.Table:
-    return pa.Table.from_pylist(
-        [{name: getattr(rule, name) for name in ALIASES_SCHEMA.names} for rule in rules], schema=ALIASES_SCHEMA
-    )
+    return arrow_table({name: [getattr(rule, name) for rule in rules] for name in ALIASES_SCHEMA.names}, ALIASES_SCHEMA)
 
 
 def divisions_table(path: str | Path = DIVISIONS_CSV) -> pa.Table:
@@ -713,6 +712,7 @@ REGION_HINT_FIELD = _field(
     "the report's phrases naming its portal or region, as printed (数字东城; 北京市东城区人民政府门户网站), "
     "joined by ；: where an agency's region comes from when its name leaves it out",
 )
+_HINTS = pa.schema([REGION_HINT_FIELD])
 
 
 def with_agencies(
@@ -728,7 +728,7 @@ def with_agencies(
     reports = tables["reports"]
     if "region_hint" not in reports.column_names:
         hints = [(region_hints or {}).get(rid) for rid in reports.column("report_id").to_pylist()]
-        reports = reports.append_column(REGION_HINT_FIELD, pa.array(hints, pa.string()))
+        reports = reports.append_column(REGION_HINT_FIELD, arrow_table({"region_hint": hints}, _HINTS).column(0))
     resolved = resolve_agencies(reports, aliases, divisions, known)
     mapping = resolved["report_agencies"]
     out = dict(tables)

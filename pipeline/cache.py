@@ -50,7 +50,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.durable import fsync
-from pipeline.facts import CHECK_RESULTS_SCHEMA, FACTS_SCHEMA, ParsedReport
+from pipeline.facts import CHECK_RESULTS_SCHEMA, FACTS_SCHEMA, ParsedReport, arrow_table
 
 log = logging.getLogger(__name__)
 
@@ -191,11 +191,9 @@ def batch_tables(batch_id: str, reports: Iterable[ParsedReport]) -> dict[str, pa
     # float() here, not in Arrow: a number of 300 digits is no exact double, and Arrow refuses to round it
     facts["value"] = [None if value is None else float(value) for value in facts["value"]]
     return {
-        "reports": pa.Table.from_pydict(rows, schema=CACHED_REPORTS_SCHEMA),
-        "facts": pa.Table.from_pydict(facts, schema=CACHED_FACTS_SCHEMA),
-        "checks": pa.Table.from_pydict(
-            _record_columns(batch_id, reports, "checks", CHECK_COLUMNS), schema=CACHED_CHECKS_SCHEMA
-        ),
+        "reports": arrow_table(rows, CACHED_REPORTS_SCHEMA),
+        "facts": arrow_table(facts, CACHED_FACTS_SCHEMA),
+        "checks": arrow_table(_record_columns(batch_id, reports, "checks", CHECK_COLUMNS), CACHED_CHECKS_SCHEMA),
     }
 
 

@@ -365,7 +365,7 @@ def load_tables(
         years = _fact_years(connection, touched_ids)
         connection.execute("DELETE FROM facts WHERE report_id IN (SELECT report_id FROM touched)")
         connection.execute("DELETE FROM check_results WHERE report_id IN (SELECT report_id FROM touched)")
-        to_load = reports.filter(pa.array([rid in touched_ids for rid in reports.column("report_id").to_pylist()]))
+        to_load = reports.filter(pl.from_arrow(reports.column("report_id")).is_in(list(touched_ids)).to_arrow())
     else:
         _create_empty(connection, "facts", FACTS_SCHEMA)
         _create_empty(connection, "check_results", CHECK_RESULTS_SCHEMA)

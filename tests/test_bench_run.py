@@ -65,3 +65,25 @@ def test_refresh_rewrites_whole_agencies_with_other_content_and_keeps_the_file_c
     assert len(after) == len(before)
     changed = [name for name in after if before.get(name) != after[name]]
     assert 0 < len(changed) <= written
+
+
+def test_the_profile_stage_writes_profiles_of_the_parse_and_of_the_build(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    command = [sys.executable, "bench/run.py", "--reports", "30", "--formats", "text", "--stages", "build,profile"]
+    result = subprocess.run(
+        [*command, "--profile-sample", "10", "--work", str(work), "--no-save"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["profile_files"] == ["build.txt", "parse-text.txt", "refresh-1pct.txt"]
+    assert figures["profile_refresh_1pct_ok"] and figures["profile_build_ok"]
+    assert figures["profile_refresh_1pct_files_rewritten"] >= 1
+    profiles = {name: (work / "profiles" / name).read_text(encoding="utf-8") for name in figures["profile_files"]}
+    assert "parse_bytes" in profiles["parse-text.txt"]  # the parser's own frames, sampled
+    for name in ("build.txt", "refresh-1pct.txt"):
+        assert "pipeline build" in profiles[name] and "pipeline/cli.py" in profiles[name]
+    assert "## Profiles" in result.stdout

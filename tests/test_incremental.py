@@ -22,9 +22,10 @@ from direct_tables import report_tables
 from pipeline import agencies, cache, scan
 from pipeline.cache import ParseCache, batch_tables
 from pipeline.definitions import ALL_PARTITIONS_TAGS, JOB_NAME, PARSE_JOB_NAME, build_definitions
-from pipeline.facts import Fact, ParsedReport
+from pipeline.facts import Fact, ParsedReport, arrow_table
 from pipeline.inventory import parse_inventory, scan_raw_folder
 from pipeline.load import HASH_PREFIXES, report_rows
+from pipeline.parse import parse_file
 from pipeline.sql_models import load_models
 from pipeline.warehouse import DATABASE_FILE, Warehouse, parquet_scan
 
@@ -444,3 +445,28 @@ def test_report_rows_account_for_every_kind_of_file():
     ]
     assert (rows["a.txt"]["agency"], rows["a.txt"]["year"], rows["a.txt"]["batch_id"]) == ("某局", 2021, "b1")
     assert (rows["b.txt"]["content_hash"], rows["b.txt"]["agency"], rows["c.tmp"]["content_hash"]) == ("aa", None, None)
+
+
+def test_arrow_tables_from_python_values_are_what_pyarrow_itself_makes():
+    # pipeline.facts.arrow_table goes through polars (pyarrow's constructors import pandas where it is installed)
+    reports = []
+    for stem in (GOOD, "003_f0f104a3575faaf0"):
+        report = parse_file(sample(stem))
+        report.content_hash = stem
+        reports.append(report)
+    facts = cache._record_columns("b1", reports, "facts", cache.FACT_COLUMNS)
+    facts["value"] = [None if value is None else float(value) for value in facts["value"]]
+    checks = cache._record_columns("b1", reports, "checks", cache.CHECK_COLUMNS)
+    errors = {"file": ["a.txt", "b.txt", "c.txt"], "errors": [["one", "two"], [], None], "n": [1, None, 3]}
+    errors_schema = pa.schema(
+        [
+            pa.field("file", pa.string(), nullable=False, metadata={"description": "the file"}),
+            pa.field("errors", pa.list_(pa.string())),
+            pa.field("n", pa.int32()),
+        ]
+    )
+    assert len(facts["value"]) > 100 and None in facts["applicant_type"] and None in checks["column"]
+    cases = [(facts, cache.CACHED_FACTS_SCHEMA), (checks, cache.CACHED_CHECKS_SCHEMA), (errors, errors_schema)]
+    for columns, schema in cases:
+        made = arrow_table(columns, schema)
+        assert made.equals(pa.Table.from_pydict(columns, schema=schema), check_metadata=True)
