@@ -245,7 +245,7 @@ def assign_agencies(reports: pa.Table, memo_folder: Path | None = None) -> dict[
     known = None
     if memo is not None and memo.is_file():
         try:
-            known = pq.read_table(memo)
+            known = pq.ParquetFile(memo).read()  # not pq.read_table, which imports pandas
         except (OSError, pa.ArrowException) as error:  # a memo is never needed: resolve everything
             log.warning("agency resolutions in %s not read (%s); resolving every name", memo, error)
     resolved = agencies.with_agencies({"reports": reports}, aliases, divisions, known=known)
