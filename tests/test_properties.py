@@ -742,10 +742,11 @@ def test_a_legacy_sentence_does_not_run_over_a_table_on_its_line():
 
 
 @pytest.mark.parametrize("year", [2016, 2021])  # legacy prose, narrative
-def test_a_web_line_break_between_two_numbers_keeps_them_apart(year):
+@pytest.mark.parametrize("gap", ["\n", " "])  # a web page's line break shows as a space
+def test_a_space_between_two_numbers_keeps_them_apart(year, gap):
     page = (
         f"<html><body><div><p>某局{year}年政府信息公开工作年度报告</p>\n"
-        "<p>收到政府信息公开申请12\n3件。</p></div></body></html>"
+        f"<p>收到政府信息公开申请12{gap}3件。</p></div></body></html>"
     )
     assert read_document(page.encode()).reader == "html"
     assert [value for category, value, _, _ in prose_figures(page) if category == "applications_received"] == []

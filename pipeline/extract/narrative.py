@@ -77,6 +77,7 @@ _COMPILED = tuple(
     (category, metric, unit, tuple(re.compile(p) for p in patterns)) for category, metric, unit, patterns in PHRASINGS
 )
 _SENTENCE_END = re.compile(r"[。；;]")
+_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")  # 「…申请12 3件」: two numbers, never 123
 
 
 def _number(text: str) -> int | float | None:
@@ -87,8 +88,8 @@ def _number(text: str) -> int | float | None:
 def _prose(document: Document) -> tuple[str, list[int], list[int], set[int]]:
     """All prose joined (converters wrap lines mid-sentence; page numbers left out), with where each source
     line of it starts and its line, and where a sentence ends without a 。: where a table stood between two
-    paragraphs, and where a paragraph ending in a digit meets one starting with one (「…总金额为0」, 「1.…」),
-    so no number runs across them."""
+    paragraphs, where a paragraph ending in a digit meets one starting with one (「…总金额为0」, 「1.…」), and
+    where a space stood between two digits, so no number runs across them."""
     texts: list[str] = []
     offsets: list[int] = []
     lines: list[int] = []
@@ -103,9 +104,9 @@ def _prose(document: Document) -> tuple[str, list[int], list[int], set[int]]:
         text = compact(block.text)
         if text[:1].isdigit() and last.isdigit():
             breaks.add(length)
+        for gap in _DIGIT_GAP.finditer(block.text):  # (a web page's line break between them is a space too)
+            breaks.add(length + len(compact(block.text[: gap.start()])))
         for start, line in _line_starts(block, text, length):
-            if start > length and text[start - length - 1 : start - length + 1].isdigit():
-                breaks.add(start)  # a web page's line break between two numbers shows as a space
             offsets.append(start)
             lines.append(line)
         texts.append(text)
