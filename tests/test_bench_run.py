@@ -15,19 +15,23 @@ from bench.generate import generate_corpus
 from bench.run import rewrite_share
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-COMMAND = [sys.executable, "bench/run.py", "--reports", "4", "--formats", "text,html", "--stages", "parse", "--no-save"]
+PARSE_STAGE = ["--reports", "4", "--formats", "text,html", "--stages", "parse"]
+
+
+def run_bench(*arguments: str) -> subprocess.CompletedProcess:
+    """bench/run.py with these arguments, writing nothing to bench/results/; its output as text."""
+    command = [sys.executable, "bench/run.py", *arguments, "--no-save"]
+    return subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=600)
+
+
+def last_line_figures(result: subprocess.CompletedProcess) -> dict:
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_parse_stage_prints_the_figures_as_one_json_object_last(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*COMMAND, "--work", str(tmp_path / "work")],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_bench(*PARSE_STAGE, "--work", str(tmp_path / "work"))
     assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures = last_line_figures(result)
     assert figures["reports"] == 4 and figures["parse_sample_reports_per_format"] == 4
     for key in (
         "parse_text_reports_per_s_per_core",
@@ -40,18 +44,9 @@ def test_parse_stage_prints_the_figures_as_one_json_object_last(tmp_path: Path) 
         assert key in figures
     assert "| text |" in result.stdout  # the table for a person comes before the JSON line
     # resumable: the finished stage is reused, not run again
-    again = subprocess.run(
-        [*COMMAND, "--work", str(tmp_path / "work")],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = run_bench(*PARSE_STAGE, "--work", str(tmp_path / "work"))
     assert "finished before, figures reused" in again.stderr
-    assert (
-        json.loads(again.stdout.strip().splitlines()[-1])["parse_text_ms_per_report"]
-        == (figures["parse_text_ms_per_report"])
-    )
+    assert last_line_figures(again)["parse_text_ms_per_report"] == figures["parse_text_ms_per_report"]
 
 
 def test_refresh_rewrites_whole_agencies_with_other_content_and_keeps_the_file_count(tmp_path: Path) -> None:
@@ -69,16 +64,12 @@ def test_refresh_rewrites_whole_agencies_with_other_content_and_keeps_the_file_c
 
 def test_the_profile_stage_writes_profiles_of_the_parse_and_of_the_build(tmp_path: Path) -> None:
     work = tmp_path / "work"
-    command = [sys.executable, "bench/run.py", "--reports", "30", "--formats", "text", "--stages", "build,profile"]
-    result = subprocess.run(
-        [*command, "--profile-sample", "10", "--work", str(work), "--no-save"],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    result = run_bench(
+        *("--reports", "30", "--formats", "text", "--stages", "build,profile", "--profile-sample", "10"),
+        *("--work", str(work)),
     )
     assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures = last_line_figures(result)
     assert figures["profile_files"] == ["build.txt", "parse-text.txt", "refresh-1pct.txt"]
     assert figures["profile_refresh_1pct_ok"] and figures["profile_build_ok"]
     assert figures["profile_refresh_1pct_files_rewritten"] >= 1
